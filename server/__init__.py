@@ -1,0 +1,1 @@
+"""HurriNet Dispatch server: owns the domain model, persists it, serves dispatch positions."""

@@ -1,0 +1,68 @@
+"""Calls: lifecycle (active → ended) and outcome rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from .errors import InvariantViolated
+from .location import Location
+
+
+class CallState(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class Outcome(StrEnum):
+    INCIDENT_CREATED = "incident_created"
+    ATTACHED_TO_INCIDENT = "attached_to_incident"
+    CALLER_ADVISED = "caller_advised"
+    HOAX = "hoax"
+    ACCIDENTAL = "accidental"
+    OTHER_NO_ACTIONS_TAKEN = "other_no_actions_taken"
+
+
+# Outcomes set by actions (create incident, attach) cannot be picked by hand.
+SET_BY_ACTION = frozenset({Outcome.INCIDENT_CREATED, Outcome.ATTACHED_TO_INCIDENT})
+PICKABLE = frozenset(Outcome) - SET_BY_ACTION
+NEEDS_RATIONALE = PICKABLE
+NEEDS_INCIDENT = SET_BY_ACTION
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    id: str
+    state: CallState
+    receiving_dispatcher: str | None
+    call_started: datetime
+    call_ended: datetime | None = None
+    caller_name: str | None = None
+    caller_phone: str | None = None
+    location: Location | None = None
+    description: str = ""
+    outcome: Outcome | None = None
+    outcome_rationale: str | None = None
+    incident_id: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.state is CallState.ENDED
+
+
+def ensure_active(call: Call, action: str) -> None:
+    """After ending, outcome and incident link are frozen."""
+    if call.ended:
+        raise InvariantViolated(f"call {call.id} has ended; cannot {action}", call_id=call.id)
+
+
+def missing_to_end(call: Call) -> list[str]:
+    missing = []
+    if call.outcome is None:
+        missing.append("outcome")
+    elif call.outcome in NEEDS_RATIONALE and not call.outcome_rationale:
+        missing.append("outcome_rationale")
+    elif call.outcome in NEEDS_INCIDENT and call.incident_id is None:
+        missing.append("incident_id")
+    return missing

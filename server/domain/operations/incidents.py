@@ -1,0 +1,195 @@
+"""Incident operations: create, update, state changes, close, notes, resource needs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ..errors import InvariantViolated, ValidationFailed
+from ..incident import ChangeKind as Kind
+from ..incident import (
+    Incident,
+    IncidentState,
+    Need,
+    check_priority_n,
+    check_quantity,
+    check_transition,
+    ensure_open,
+    transitioned,
+)
+from ..location import Location, location_from_wire, location_to_wire
+from ..reference import Priority
+from ..resources import ResourceType
+from ..values import DESCRIPTION_MAX, check_text, require_text
+from ..world import Change
+from . import log
+from .resources import release_all
+
+# Fields an update may touch, in the order their log entries are written.
+UPDATABLE = ("incident_type", "incident_priority", "location", "description", "desk")
+# Fields the current state depends on: they may not be cleared while queued or active.
+REQUIRED_WHILE = {IncidentState.QUEUED, IncidentState.ACTIVE}
+
+
+def parse_location(ch: Change, value: Any) -> Location | None:
+    if value is None:
+        return None
+    return location_from_wire(value, ch.world.districts, ch.deployment.service_area)
+
+
+def _parse_priority(value: Any) -> Priority | None:
+    if value is None:
+        return None
+    try:
+        return Priority(value)
+    except ValueError:
+        raise ValidationFailed(
+            f"incident_priority must be one of A, B, C, D, N; got {value!r}", field="incident_priority"
+        ) from None
+
+
+def _parse_desk(ch: Change, value: Any) -> str | None:
+    if value is not None and value not in ch.deployment.desks:
+        raise ValidationFailed(
+            f"unknown desk {value!r}; desks are {', '.join(ch.deployment.desks)}", field="desk"
+        )
+    return value
+
+
+def _parse_fields(ch: Change, fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate the given fields; a None value means 'clear'."""
+    parsed: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "incident_type":
+            parsed[name] = None if value is None else ch.incident_type(value).code
+        elif name == "incident_priority":
+            parsed[name] = _parse_priority(value)
+        elif name == "location":
+            parsed[name] = parse_location(ch, value)
+        elif name == "description":
+            parsed[name] = check_text("description", value, DESCRIPTION_MAX) or ""
+        elif name == "desk":
+            parsed[name] = _parse_desk(ch, value)
+        else:
+            raise ValidationFailed(f"an incident has no field {name!r}", field=name)
+    # A type brings its desk and, where none is set yet, its default priority.
+    if parsed.get("incident_type") is not None:
+        kind = ch.incident_type(parsed["incident_type"])
+        parsed.setdefault("desk", kind.desk)
+        parsed.setdefault("incident_priority_default", kind.priority)
+    return parsed
+
+
+def _log_value(name: str, value: Any) -> Any:
+    if name == "location":
+        return None if value is None else location_to_wire(value)
+    return None if value is None else str(value)
+
+
+_KIND_OF_FIELD = {
+    "incident_type": Kind.INCIDENT_TYPE,
+    "incident_priority": Kind.INCIDENT_PRIORITY,
+    "location": Kind.LOCATION,
+    "description": Kind.DESCRIPTION,
+}
+
+
+def _apply_fields(ch: Change, incident: Incident, parsed: dict[str, Any]) -> tuple[Incident, list]:
+    """Set each field that really changes and write the automatic entries the domain lists
+    (desk is not a trigger). Returns the new incident and its new log entries, not yet stored."""
+    default_priority = parsed.pop("incident_priority_default", None)
+    if default_priority is not None and incident.incident_priority is None:
+        parsed.setdefault("incident_priority", default_priority)
+    if incident.state in REQUIRED_WHILE:
+        cleared = [n for n in ("incident_type", "incident_priority", "location") if n in parsed and parsed[n] is None]
+        if cleared:
+            raise InvariantViolated(
+                f"a {incident.state} incident must keep its {', '.join(cleared)}",
+                incident_id=incident.id,
+                fields=cleared,
+            )
+    entries = []
+    current = incident
+    for name in UPDATABLE:
+        if name not in parsed or getattr(current, name) == parsed[name]:
+            continue
+        current = replace(current, **{name: parsed[name]})
+        if name in _KIND_OF_FIELD:
+            current, entry = log.automatic(ch, current, _KIND_OF_FIELD[name], _log_value(name, parsed[name]))
+            entries.append(entry)
+    check_priority_n(current, has_public_calls=bool(current.call_ids))
+    return current, entries
+
+
+def create_incident(ch: Change, **fields: Any) -> Incident:
+    """A new incident; the fields given at creation are logged like any later change."""
+    parsed = _parse_fields(ch, {k: v for k, v in fields.items() if v is not None})
+    incident = Incident(id=ch.new_id(), state=IncidentState.NEW, incident_created=ch.now)
+    incident, _ = _apply_fields(ch, incident, parsed)
+    ch.emit("incident.created", incident=ch.put_incident(incident))
+    return incident
+
+
+def update_incident(ch: Change, incident_id: str, fields: dict[str, Any]) -> Incident:
+    incident = ch.incident(incident_id)
+    ensure_open(incident)
+    updated, entries = _apply_fields(ch, incident, _parse_fields(ch, fields))
+    if updated == incident:
+        return incident
+    ch.put_incident(updated)
+    for entry in entries or [None]:
+        ch.emit("incident.updated", incident=updated, log_entry=entry)
+    return updated
+
+
+def change_state(ch: Change, incident: Incident, target: IncidentState) -> Incident:
+    """Move an incident (manually or automatically) and log it."""
+    moved = transitioned(incident, target, ch.now)
+    return log.record(ch, moved, Kind.STATE, target.value, "incident.state_changed")
+
+
+def set_state(ch: Change, incident_id: str, state: str) -> Incident:
+    manual = {IncidentState.QUEUED, IncidentState.ACTIVE, IncidentState.MONITORED}
+    try:
+        target = IncidentState(state)
+    except ValueError:
+        target = None
+    if target not in manual:
+        hint = "; end an incident with incident.close" if target is IncidentState.ENDED else ""
+        raise ValidationFailed(
+            f"state must be queued, active or monitored{hint}", field="state", value=state
+        )
+    incident = ch.incident(incident_id)
+    ensure_open(incident)
+    return change_state(ch, incident, target)
+
+
+def close(ch: Change, incident_id: str) -> Incident:
+    incident = ch.incident(incident_id)
+    ensure_open(incident)
+    check_transition(incident, IncidentState.ENDED)
+    incident = release_all(ch, incident)
+    moved = transitioned(incident, IncidentState.ENDED, ch.now)
+    return log.record(ch, moved, Kind.STATE, IncidentState.ENDED.value, "incident.closed")
+
+
+def note(ch: Change, incident_id: str, text: Any) -> str:
+    incident = ch.incident(incident_id)
+    ensure_open(incident)
+    incident, entry = log.manual(ch, incident, require_text("text", text, DESCRIPTION_MAX))
+    ch.emit("incident.noted", incident=incident, log_entry=entry)
+    return entry.id
+
+
+def add_need(ch: Change, incident_id: str, resource_type: Any, quantity: Any) -> str:
+    incident = ch.incident(incident_id)
+    ensure_open(incident)
+    try:
+        kind = ResourceType(resource_type)
+    except ValueError:
+        raise ValidationFailed(
+            f"resource_type must be one of {', '.join(ResourceType)}", field="resource_type"
+        ) from None
+    need = Need(id=ch.new_id(), resource_type=kind, quantity=check_quantity("quantity", quantity))
+    ch.emit("incident.updated", incident=ch.put_incident(incident.with_need(need)))
+    return need.id

@@ -1,0 +1,43 @@
+"""Writing incident log entries: automatic ones for the listed triggers, manual notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..incident import ChangeKind as Kind
+from ..incident import EntryType, Incident, LogEntry
+from ..world import Change
+
+
+def automatic(ch: Change, incident: Incident, kind: Kind, value: Any) -> tuple[Incident, LogEntry]:
+    """Append an automatic entry recording `kind` and its new value (not yet stored)."""
+    entry = LogEntry(
+        id=ch.new_id(),
+        incident_id=incident.id,
+        log_timestamp=ch.now,
+        entry_type=EntryType.AUTOMATIC,
+        dispatcher=ch.actor.user_id,
+        change_data={"change": kind.value, "value": value},
+    )
+    return incident.logged(entry), entry
+
+
+def record(ch: Change, incident: Incident, kind: Kind, value: Any, event: str, **also: Any) -> Incident:
+    """Append an automatic entry, store the incident and emit `event` carrying the incident,
+    the entry and any other entities given in `also`."""
+    incident, entry = automatic(ch, incident, kind, value)
+    ch.put_incident(incident)
+    ch.emit(event, incident=incident, log_entry=entry, **also)
+    return incident
+
+
+def manual(ch: Change, incident: Incident, text: str) -> tuple[Incident, LogEntry]:
+    entry = LogEntry(
+        id=ch.new_id(),
+        incident_id=incident.id,
+        log_timestamp=ch.now,
+        entry_type=EntryType.MANUAL,
+        dispatcher=ch.actor.user_id,
+        description=text,
+    )
+    return ch.put_incident(incident.logged(entry)), entry

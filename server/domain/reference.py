@@ -1,0 +1,159 @@
+"""Reference data of a deployment: read-only for dispatchers, loaded from files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .location import Location
+from .values import Coordinates, ServiceArea, Staffing
+
+
+class Priority(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    N = "N"  # intra-agency operational order, shown apart from all others
+
+    @property
+    def rank(self) -> int:
+        """A is most urgent; N sorts after every real emergency."""
+        return "ABCDN".index(self.value)
+
+
+class AlertTargetType(StrEnum):
+    STATION_PRINTER = "station_printer"
+    MOBILE_TERMINAL = "mobile_terminal"
+    SMS = "sms"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True, slots=True)
+class District:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    id: str
+    code: str
+    name: str
+    district: str
+    location: Location
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: str
+    callsign: str
+    kind: str
+    station_id: str
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentType:
+    code: str
+    description: str
+    priority: Priority
+    desk: str
+    plan: tuple[tuple[str, int], ...] = ()  # advisory response plan: (unit kind, count)
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AlertTarget:
+    id: str
+    code: str
+    name: str
+    type: AlertTargetType
+    config: str
+    unit_ids: frozenset[str] = frozenset()
+    active: bool = True
+
+
+DEFAULT_UNIT_KINDS = (
+    "engine", "ladder", "rescue", "ambulance", "police",
+    "public_works", "boat", "high_water", "command",
+)  # fmt: skip
+DEFAULT_DESKS = ("fire", "ems", "police", "public_works", "shelter")
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """Deployment settings the rules depend on; the defaults are the Saint Lucia demo's."""
+
+    name: str = "HurriNet demo"
+    timezone: str = "America/St_Lucia"
+    service_area: ServiceArea = ServiceArea(13.70, 14.12, -61.10, -60.86)
+    unit_kinds: tuple[str, ...] = DEFAULT_UNIT_KINDS
+    desks: tuple[str, ...] = DEFAULT_DESKS
+    dispatch_timeout_s: float = 45.0
+    vicinity_radius_m: float = 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class StationSeed:
+    code: str
+    name: str
+    district: str
+    location: Location
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UnitSeed:
+    """A unit as a reference file describes it, with its default staffing."""
+
+    callsign: str
+    kind: str
+    station_code: str
+    active: bool
+    staffing: Staffing | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertTargetSeed:
+    code: str
+    name: str
+    type: AlertTargetType
+    config: str
+    callsigns: tuple[str, ...]
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceSeed:
+    name: str
+    resource_type: str
+    district: str
+    coordinates: Coordinates
+    capacity: int
+    in_use: int
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerEntry:
+    kind: str  # place | street | intersection
+    name: str
+    district: str
+    coordinates: Coordinates
+    road_b: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceData:
+    """Everything a deployment's reference directory holds, validated, keyed by natural keys
+    (district and station codes, callsigns, target codes); the store gives them Nano IDs."""
+
+    deployment: Deployment
+    districts: tuple[District, ...]
+    stations: tuple[StationSeed, ...]
+    units: tuple[UnitSeed, ...]
+    incident_types: tuple[IncidentType, ...]
+    alert_targets: tuple[AlertTargetSeed, ...]
+    resources: tuple[ResourceSeed, ...] = ()
+    gazetteer: tuple[GazetteerEntry, ...] = ()

@@ -1,0 +1,17 @@
+"""Alembic environment: runs against the engine the caller handed over in the config."""
+
+from alembic import context
+
+from server import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from sqlmodel import SQLModel
+
+config = context.config
+engine = config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    context.run_migrations()
