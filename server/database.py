@@ -60,5 +60,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 def checkpoint(engine: Engine) -> None:
     """Fold the WAL back into the database file (on clean shutdown)."""
     if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        raw = engine.raw_connection()  # outside any transaction: a checkpoint cannot run in one
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()

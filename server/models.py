@@ -114,6 +114,7 @@ class IncidentUnitRow(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=21)
     incident_id: str = Field(foreign_key="incident.id", index=True, max_length=21)
     unit_id: str = Field(foreign_key="unit.id", index=True, max_length=21)
+    ordinal: int  # position among the incident's assignments
     callsign: str = Field(max_length=16)
     unit_staffing: dict | None = _json()
     unit_assigned_at: datetime = _time(nullable=False)

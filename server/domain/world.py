@@ -102,6 +102,7 @@ class Change:
         self.actor = actor
         self.events: list[Event] = []
         self.alerts: list[AlertRequest] = []
+        self.status_history: list[UnitStatus] = []  # every status step, for the audit history
         self._overlay: dict[str, dict[str, Any]] = {kind: {} for kind in self._KINDS}
 
     @property
@@ -172,6 +173,7 @@ class Change:
 
     def put_status(self, status: UnitStatus) -> UnitStatus:
         self._put("unit_status", status.unit_id, status)
+        self.status_history.append(status)
         return status
 
     def emit(self, name: str, **entities: Any) -> None:

@@ -177,6 +177,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=21), nullable=False),
     sa.Column('incident_id', sa.String(length=21), nullable=False),
     sa.Column('unit_id', sa.String(length=21), nullable=False),
+    sa.Column('ordinal', sa.Integer(), nullable=False),
     sa.Column('callsign', sa.String(length=16), nullable=False),
     sa.Column('unit_staffing', sa.JSON(), nullable=True),
     sa.Column('unit_assigned_at', sa.DateTime(), nullable=False),

@@ -1,0 +1,29 @@
+"""Open a deployment: engine, migrations, reference data, live state, command runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import nanoid
+
+from .commands import Clock, CommandRunner
+from .database import make_engine, migrate
+from .reference import DEMO, load_reference
+from .store import Store
+
+
+def open_runner(
+    database_url: str,
+    reference_dir: str | Path = DEMO,
+    clock: Clock | None = None,
+    new_id: Callable[[], str] = nanoid.generate,
+) -> CommandRunner:
+    """Everything a server process needs to take commands, ready to go."""
+    clock = clock or Clock()
+    reference = load_reference(reference_dir)  # fail on bad files before touching the database
+    engine = make_engine(database_url)
+    migrate(engine)
+    store = Store(engine)
+    world = store.install_reference(store.load_world(), reference, new_id, clock.now())
+    return CommandRunner(world, store, clock, new_id)

@@ -1,0 +1,133 @@
+"""The command runner: validate → apply on a Change → commit one transaction → install.
+
+Every command gets exactly one answer per `command_id`: a resend is answered from the stored
+result and changes nothing. Refusals are stored too (without any change or event), so a client
+resending after an ambiguous disconnect sees the answer it missed, not a different one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import nanoid
+from pydantic import ValidationError
+
+from . import protocol, wire
+from .domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
+from .domain.world import SYSTEM, Actor, AlertRequest, Change, World
+from .handlers import HANDLERS
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Clock:
+    """The server's clock, in UTC with millisecond precision, never running backwards (a
+    stepped system clock must not make an IncidentUnit's timestamps decrease)."""
+
+    def __init__(self, source: Callable[[], datetime] | None = None) -> None:
+        self._source = source or (lambda: datetime.now(UTC))
+        self._last = datetime.min.replace(tzinfo=UTC)
+
+    def now(self) -> datetime:
+        moment = self._source().astimezone(UTC)
+        moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+        self._last = max(self._last, moment)
+        return self._last
+
+
+@dataclass
+class Outcome:
+    """What a command produced: its result frame body and the events to broadcast."""
+
+    ok: bool
+    result: dict[str, Any]  # value on success, error object on failure
+    events: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[AlertRequest] = field(default_factory=list)
+    replayed: bool = False
+
+    def frame(self, command_id: str) -> dict[str, Any]:
+        key = "value" if self.ok else "error"
+        return {"type": "result", "command_id": command_id, "ok": self.ok, key: self.result}
+
+
+def _bad_args(error: ValidationError) -> DomainError:
+    problems = [
+        {"field": ".".join(str(p) for p in e["loc"]) or "args", "problem": e["msg"], "type": e["type"]}
+        for e in error.errors()
+    ]
+    summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+    return BadRequest(f"bad arguments: {summary}", problems=problems)
+
+
+class CommandRunner:
+    def __init__(
+        self,
+        world: World,
+        store: Store,
+        clock: Clock | None = None,
+        new_id: Callable[[], str] = nanoid.generate,
+    ) -> None:
+        self.world = world
+        self.store = store
+        self.clock = clock or Clock()
+        self.new_id = new_id
+
+    def run(self, command_id: str, name: str, args: Any, actor: Actor) -> Outcome:
+        stored = self.store.result_for(command_id)
+        if stored is not None:
+            return Outcome(stored.ok, stored.result, replayed=True)
+        now = self.clock.now()
+        try:
+            change, value = self._apply(name, args, actor, now)
+        except DomainError as error:
+            outcome = Outcome(False, error.to_wire())
+            self.store.record_refusal(command_id, name, actor.user_id, now, outcome.result)
+            return outcome
+        return self._commit(change, value, (command_id, name, actor.user_id))
+
+    def run_system(self, name: str, args: dict[str, Any]) -> Outcome:
+        """A command of the server itself (timers): no command id, no stored result."""
+        try:
+            change, value = self._apply(name, args, SYSTEM, self.clock.now(), system=True)
+        except DomainError as error:
+            return Outcome(False, error.to_wire())
+        return self._commit(change, value, None)
+
+    def _apply(
+        self, name: str, args: Any, actor: Actor, now: datetime, system: bool = False
+    ) -> tuple[Change, dict[str, Any]]:
+        spec = protocol.COMMANDS.get(name)
+        if spec is None:
+            raise UnknownCommand(f"unknown command {name!r}", command=name)
+        if spec.system_only and not system:
+            raise Forbidden(f"{name} is issued by the server only", command=name)
+        if not isinstance(args, dict):
+            raise BadRequest("args must be an object")
+        try:
+            parsed = spec.args.model_validate(args)
+        except ValidationError as error:
+            raise _bad_args(error) from None
+        change = Change(self.world, now, self.new_id, actor)
+        return change, HANDLERS[name](change, parsed)
+
+    def _commit(self, change: Change, value: dict[str, Any], command: tuple[str, str, str | None] | None) -> Outcome:
+        caused_by = command[0] if command else None
+        events = [
+            {
+                "seq": self.world.seq + n,
+                "name": event.name,
+                "at": wire.iso(change.now),
+                "caused_by": caused_by,
+                "data": wire.event_data(self.world, event),
+            }
+            for n, event in enumerate(change.events, start=1)
+        ]
+        self.store.commit(change, events, command, value)
+        self.world.apply(change)
+        return Outcome(True, value, events, list(change.alerts))
+

@@ -1,0 +1,245 @@
+"""The wire contract shared by the server and every client (shared/protocol.md).
+
+Command arguments are pydantic models (strict, no extra fields): the server validates with
+them and `hurrinet-server protocol --json` prints their JSON schema, so the two cannot drift.
+This module imports nothing else of the server, so clients may import it alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 64 * 1024
+
+ERROR_CODES = (
+    "bad_request",
+    "unknown_command",
+    "validation",
+    "not_found",
+    "invalid_transition",
+    "invariant",
+    "forbidden",
+    "conflict",
+    "internal",
+)
+
+EVENT_NAMES = (
+    "incident.created",
+    "incident.updated",
+    "incident.state_changed",
+    "incident.closed",
+    "incident.noted",
+    "call.created",
+    "call.updated",
+    "call.ended",
+    "unit.assigned",
+    "unit.unassigned",
+    "unit.status_changed",
+    "unit.dispatch_timed_out",
+    "resource.updated",
+    "incident.archived",
+)
+
+Priority = Literal["A", "B", "C", "D", "N"]
+ImmediateState = Literal["dispatched", "en_route", "on_scene"]
+Json = dict[str, Any]
+
+
+class Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Coordinates(Args):
+    lat: float
+    lon: float
+
+
+# --- incidents ---
+
+
+class IncidentFields(Args):
+    incident_type: str | None = None
+    incident_priority: Priority | None = None
+    location: Json | None = Field(default=None, description="a location object; see protocol.md")
+    description: str | None = None
+    desk: str | None = None
+
+
+class IncidentCreate(IncidentFields):
+    pass
+
+
+class IncidentUpdate(IncidentFields):
+    incident_id: str
+
+
+class IncidentSetState(Args):
+    incident_id: str
+    state: Literal["queued", "active", "monitored"]
+
+
+class IncidentRef(Args):
+    incident_id: str
+
+
+class IncidentNote(Args):
+    incident_id: str
+    text: str
+
+
+class IncidentAddNeed(Args):
+    incident_id: str
+    resource_type: Literal["SHELTER", "MEDICAL", "SUPPLIES", "WATER"]
+    quantity: int
+
+
+# --- calls ---
+
+
+class CallFields(Args):
+    caller_name: str | None = None
+    caller_phone: str | None = None
+    location: Json | None = None
+    description: str | None = None
+
+
+class CallCreate(CallFields):
+    pass
+
+
+class CallUpdate(CallFields):
+    call_id: str
+    outcome: Literal["caller_advised", "hoax", "accidental", "other_no_actions_taken"] | None = None
+    outcome_rationale: str | None = None
+
+
+class CallRef(Args):
+    call_id: str
+
+
+class CallAttach(Args):
+    call_id: str
+    incident_id: str
+
+
+# --- units ---
+
+
+class UnitAssign(Args):
+    incident_id: str
+    units: list[str] = Field(min_length=1)
+    state: ImmediateState | None = None
+
+
+class UnitRef(Args):
+    unit: str
+
+
+class UnitReassign(Args):
+    unit: str
+    incident_id: str
+    state: ImmediateState | None = None
+
+
+class UnitDispatch(Args):
+    incident_id: str
+    units: list[str] | None = None
+
+
+class UnitSetState(Args):
+    unit: str
+    state: Literal["unavailable", "available_radio", "available_station", "dispatched", "en_route", "on_scene"]
+
+
+class UnitSetStaffing(Args):
+    unit: str
+    officers: int
+    subofficers: int
+    crew: int
+
+
+class UnitSetPosition(Args):
+    unit: str
+    coordinates: Coordinates
+
+
+class AlertAck(Args):
+    unit: str
+    target_id: str
+
+
+class UnitDispatchTimeout(Args):
+    """Issued by the server's own timer, never by a client."""
+
+    unit: str
+    since: str
+
+
+# --- resources ---
+
+
+class ResourceUpdate(Args):
+    resource_id: str
+    capacity: int | None = None
+    in_use: int | None = None
+    out_of_service: bool | None = None
+
+
+class ResourceAllocate(Args):
+    resource_id: str
+    need_id: str
+    quantity: int
+
+
+class ResourceRelease(Args):
+    allocation_id: str
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    args: type[Args]
+    result: tuple[str, ...]
+    summary: str
+    system_only: bool = False
+
+
+COMMANDS: dict[str, CommandSpec] = {
+    spec.name: spec
+    for spec in (
+        CommandSpec("incident.create", IncidentCreate, ("incident_id",), "Create an incident."),
+        CommandSpec("incident.update", IncidentUpdate, (), "Change an incident's type, priority, location, description or desk; null clears."),
+        CommandSpec("incident.set_state", IncidentSetState, (), "Move an incident to queued, active or monitored."),
+        CommandSpec("incident.close", IncidentRef, (), "End an incident (no unit may still be assigned)."),
+        CommandSpec("incident.note", IncidentNote, ("entry_id",), "Add a manual log entry."),
+        CommandSpec("incident.add_need", IncidentAddNeed, ("need_id",), "Record a resource need of an incident."),
+        CommandSpec("call.create", CallCreate, ("call_id",), "Start taking a call."),
+        CommandSpec("call.update", CallUpdate, (), "Change a call's caller, location, description or outcome."),
+        CommandSpec("call.create_incident", CallRef, ("incident_id",), "Create an incident from a call."),
+        CommandSpec("call.attach", CallAttach, (), "Attach a call to an existing incident."),
+        CommandSpec("call.detach", CallRef, (), "Detach a call attached to an incident."),
+        CommandSpec("call.copy_location", CallRef, (), "Copy a call's location to its incident."),
+        CommandSpec("call.end", CallRef, (), "End a call (its outcome must be set)."),
+        CommandSpec("unit.assign", UnitAssign, ("incident_unit_ids",), "Assign available units to an incident."),
+        CommandSpec("unit.unassign", UnitRef, (), "Undo an assignment before dispatch."),
+        CommandSpec("unit.reassign", UnitReassign, ("incident_unit_ids",), "Move an assigned unit to another incident."),
+        CommandSpec("unit.dispatch", UnitDispatch, ("dispatching", "realerted", "warnings"), "Alert assigned units."),
+        CommandSpec("unit.confirm_dispatch", UnitRef, (), "Confirm a dispatch by hand."),
+        CommandSpec("unit.set_state", UnitSetState, (), "Set a unit's status."),
+        CommandSpec("unit.set_staffing", UnitSetStaffing, (), "Set a unit's staffing."),
+        CommandSpec("unit.set_position", UnitSetPosition, (), "Report a unit's position."),
+        CommandSpec("alert.ack", AlertAck, ("applied",), "An alert target acknowledges delivery."),
+        CommandSpec("unit.dispatch_timeout", UnitDispatchTimeout, ("timed_out",), "Dispatch timer expired.", system_only=True),
+        CommandSpec("resource.update", ResourceUpdate, (), "Change a resource's capacity, use or service state."),
+        CommandSpec("resource.allocate", ResourceAllocate, ("allocation_id",), "Reserve resource quantity for a need."),
+        CommandSpec("resource.release", ResourceRelease, (), "Free an allocation."),
+    )
+}
+
+
+def command_frame(command_id: str, name: str, args: Json) -> Json:
+    return {"type": "command", "command_id": command_id, "name": name, "args": args}

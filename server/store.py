@@ -1,0 +1,440 @@
+"""The persistence adapter: loads the world at start and writes each command's change,
+its events and its result in one database transaction.
+
+Reads and writes go through SQLAlchemy Core on the SQLModel tables: loading ORM objects costs
+about ten times more (design.md), and the live state is served from memory anyway.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from . import models as m
+from . import wire
+from .domain.call import Call, CallState, Outcome
+from .domain.incident import (
+    Allocation,
+    EntryType,
+    Incident,
+    IncidentState,
+    IncidentUnit,
+    LogEntry,
+    Need,
+)
+from .domain.location import VARIANTS, Location, Place, location_to_wire
+from .domain.reference import (
+    AlertTarget,
+    AlertTargetType,
+    District,
+    IncidentType,
+    Priority,
+    ReferenceData,
+    Station,
+    Unit,
+)
+from .domain.reference_sync import plan_reference
+from .domain.resources import Resource, ResourceType
+from .domain.unit_status import UnitState, UnitStatus
+from .domain.values import Coordinates, Staffing
+from .domain.world import Change, World
+
+
+
+def _table(model: type[m.SQLModel]) -> sa.Table:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+# --- value conversions ------------------------------------------------------------------------
+
+
+def location_from_json(data: dict[str, Any] | None) -> Location | None:
+    if data is None:
+        return None
+    fields = {k: v for k, v in data.items() if k != "kind"}
+    if "coordinates" in fields:
+        fields["coordinates"] = Coordinates(**fields["coordinates"])
+    return VARIANTS[data["kind"]](**fields)
+
+
+def _location_json(location: Location | None) -> dict[str, Any] | None:
+    return None if location is None else location_to_wire(location)
+
+
+def _staffing(data: dict[str, Any] | None) -> Staffing | None:
+    return None if data is None else Staffing(**data)
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else value.to_wire()
+
+
+# --- rows ⇄ entities ----------------------------------------------------------------------------
+
+
+def incident_row(i: Incident) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "state": i.state.value,
+        "incident_created": i.incident_created,
+        "incident_ended": i.incident_ended,
+        "incident_type": i.incident_type,
+        "incident_priority": i.incident_priority.value if i.incident_priority else None,
+        "location": _location_json(i.location),
+        "description": i.description,
+        "desk": i.desk,
+    }
+
+
+def incident_unit_row(incident_id: str, u: IncidentUnit, ordinal: int) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "incident_id": incident_id,
+        "ordinal": ordinal,
+        "unit_id": u.unit_id,
+        "callsign": u.callsign,
+        "unit_staffing": _json(u.unit_staffing),
+        "unit_assigned_at": u.unit_assigned_at,
+        "unit_unassigned_at": u.unit_unassigned_at,
+        "unit_dispatched": u.unit_dispatched,
+        "unit_en_route": u.unit_en_route,
+        "unit_on_scene": u.unit_on_scene,
+        "unit_available": u.unit_available,
+        "unit_back_at_station": u.unit_back_at_station,
+    }
+
+
+def log_row(e: LogEntry, ordinal: int) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "incident_id": e.incident_id,
+        "ordinal": ordinal,
+        "log_timestamp": e.log_timestamp,
+        "dispatcher": e.dispatcher,
+        "entry_type": e.entry_type.value,
+        "description": e.description,
+        "change_data": e.change_data,
+    }
+
+
+def call_row(c: Call) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "state": c.state.value,
+        "receiving_dispatcher": c.receiving_dispatcher,
+        "call_started": c.call_started,
+        "call_ended": c.call_ended,
+        "caller_name": c.caller_name,
+        "caller_phone": c.caller_phone,
+        "location": _location_json(c.location),
+        "description": c.description,
+        "outcome": c.outcome.value if c.outcome else None,
+        "outcome_rationale": c.outcome_rationale,
+        "incident_id": c.incident_id,
+    }
+
+
+def status_row(s: UnitStatus) -> dict[str, Any]:
+    return {
+        "unit_id": s.unit_id,
+        "state": s.state.value,
+        "state_changed_at": s.state_changed_at,
+        "staffing": _json(s.staffing),
+        "staffing_changed_at": s.staffing_changed_at,
+        "coordinates": _json(s.coordinates),
+        "coordinates_changed_at": s.coordinates_changed_at,
+        "assigned_to_incident_id": s.assigned_to_incident_id,
+        "assigned_to_incident_at": s.assigned_to_incident_at,
+    }
+
+
+def resource_row(r: Resource) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "resource_type": r.resource_type.value,
+        "district": r.district,
+        "location": _location_json(r.location),
+        "capacity": r.capacity,
+        "in_use": r.in_use,
+        "out_of_service": r.out_of_service,
+    }
+
+
+def _upsert(conn: Connection, model: type[m.SQLModel], rows: Iterable[dict[str, Any]]) -> None:
+    """Update by primary key, insert what was not there (portable across SQLite/PostgreSQL)."""
+    table = _table(model)
+    keys = [c.name for c in table.primary_key.columns]
+    for row in rows:
+        where = sa.and_(*(table.c[k] == row[k] for k in keys))
+        values = {k: v for k, v in row.items() if k not in keys}
+        if conn.execute(table.update().where(where).values(**values)).rowcount == 0:
+            conn.execute(table.insert().values(**row))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    ok: bool
+    result: dict[str, Any]
+
+
+class Store:
+    """Owns the engine's use: one instance per server process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- loading ------------------------------------------------------------------------------
+    def load_world(self) -> World:
+        world = World()
+        with self.engine.connect() as conn:
+            rows = lambda model: conn.execute(sa.select(_table(model))).mappings().all()  # noqa: E731
+            world.districts = {r["code"]: District(r["code"], r["name"]) for r in rows(m.DistrictRow)}
+            for r in rows(m.StationRow):
+                world.stations[r["id"]] = Station(r["id"], r["code"], r["name"], r["district"],
+                                                  location_from_json(r["location"]), r["active"])  # fmt: skip
+            for r in rows(m.UnitRow):
+                world.units[r["id"]] = Unit(r["id"], r["callsign"], r["kind"], r["station_id"], r["active"])
+            for r in rows(m.IncidentTypeRow):
+                world.incident_types[r["code"]] = IncidentType(
+                    r["code"], r["description"], Priority(r["priority"]), r["desk"],
+                    tuple(r["plan"].items()), tuple(r["keywords"]),
+                )  # fmt: skip
+            served: dict[str, set[str]] = defaultdict(set)
+            for r in rows(m.AlertTargetUnitRow):
+                served[r["target_id"]].add(r["unit_id"])
+            for r in rows(m.AlertTargetRow):
+                world.alert_targets[r["id"]] = AlertTarget(
+                    r["id"], r["code"], r["name"], AlertTargetType(r["type"]), r["config"],
+                    frozenset(served[r["id"]]), r["active"],
+                )  # fmt: skip
+            for r in rows(m.UnitStatusRow):
+                world.unit_status[r["unit_id"]] = UnitStatus(
+                    unit_id=r["unit_id"],
+                    state=UnitState(r["state"]),
+                    state_changed_at=r["state_changed_at"],
+                    staffing=_staffing(r["staffing"]),
+                    staffing_changed_at=r["staffing_changed_at"],
+                    coordinates=Coordinates(**r["coordinates"]) if r["coordinates"] else None,
+                    coordinates_changed_at=r["coordinates_changed_at"],
+                    assigned_to_incident_id=r["assigned_to_incident_id"],
+                    assigned_to_incident_at=r["assigned_to_incident_at"],
+                )
+            for r in rows(m.ResourceRow):
+                world.resources[r["id"]] = Resource(
+                    r["id"], r["name"], ResourceType(r["resource_type"]), r["district"],
+                    location_from_json(r["location"]), r["capacity"], r["in_use"], r["out_of_service"],
+                )  # fmt: skip
+            world.calls = {r["id"]: self._call(r) for r in rows(m.CallRow)}
+            world.incidents = self._incidents(conn, world.calls.values())
+            world.seq = conn.execute(sa.select(sa.func.coalesce(sa.func.max(_table(m.EventRow).c.seq), 0))).scalar_one()
+        world.index_units()
+        return world
+
+    @staticmethod
+    def _call(r: Any) -> Call:
+        return Call(
+            id=r["id"],
+            state=CallState(r["state"]),
+            receiving_dispatcher=r["receiving_dispatcher"],
+            call_started=r["call_started"],
+            call_ended=r["call_ended"],
+            caller_name=r["caller_name"],
+            caller_phone=r["caller_phone"],
+            location=location_from_json(r["location"]),
+            description=r["description"],
+            outcome=Outcome(r["outcome"]) if r["outcome"] else None,
+            outcome_rationale=r["outcome_rationale"],
+            incident_id=r["incident_id"],
+        )
+
+    def _incidents(self, conn: Connection, calls: Iterable[Call]) -> dict[str, Incident]:
+        def grouped(model: type[m.SQLModel], *order: str) -> dict[str, list[Any]]:
+            table = _table(model)
+            out: dict[str, list[Any]] = defaultdict(list)
+            for r in conn.execute(sa.select(table).order_by(*(table.c[o] for o in order))).mappings():
+                out[r["incident_id"]].append(r)
+            return out
+
+        units = grouped(m.IncidentUnitRow, "ordinal")
+        log = grouped(m.LogEntryRow, "ordinal")
+        needs = grouped(m.NeedRow, "ordinal")
+        allocations: dict[str, list[Allocation]] = defaultdict(list)
+        alloc_table = _table(m.AllocationRow)
+        for r in conn.execute(sa.select(alloc_table).order_by(alloc_table.c.allocated_at, alloc_table.c.id)).mappings():
+            allocations[r["need_id"]].append(
+                Allocation(r["id"], r["resource_id"], r["quantity"], r["allocated_at"], r["released_at"])
+            )
+        call_ids: dict[str, list[str]] = defaultdict(list)
+        for c in sorted(calls, key=lambda c: c.call_started):
+            if c.incident_id:
+                call_ids[c.incident_id].append(c.id)
+        incidents = {}
+        for r in conn.execute(sa.select(_table(m.IncidentRow))).mappings():
+            iid = r["id"]
+            incidents[iid] = Incident(
+                id=iid,
+                state=IncidentState(r["state"]),
+                incident_created=r["incident_created"],
+                incident_ended=r["incident_ended"],
+                incident_type=r["incident_type"],
+                incident_priority=Priority(r["incident_priority"]) if r["incident_priority"] else None,
+                location=location_from_json(r["location"]),
+                description=r["description"],
+                desk=r["desk"],
+                call_ids=tuple(call_ids[iid]),
+                units=tuple(
+                    IncidentUnit(
+                        id=u["id"], unit_id=u["unit_id"], callsign=u["callsign"],
+                        unit_assigned_at=u["unit_assigned_at"], unit_staffing=_staffing(u["unit_staffing"]),
+                        unit_unassigned_at=u["unit_unassigned_at"], unit_dispatched=u["unit_dispatched"],
+                        unit_en_route=u["unit_en_route"], unit_on_scene=u["unit_on_scene"],
+                        unit_available=u["unit_available"], unit_back_at_station=u["unit_back_at_station"],
+                    )  # fmt: skip
+                    for u in units[iid]
+                ),
+                log=tuple(
+                    LogEntry(e["id"], iid, e["log_timestamp"], EntryType(e["entry_type"]), e["dispatcher"],
+                             e["description"], e["change_data"])  # fmt: skip
+                    for e in log[iid]
+                ),
+                needs=tuple(
+                    Need(n["id"], ResourceType(n["resource_type"]), n["quantity"], tuple(allocations[n["id"]]))
+                    for n in needs[iid]
+                ),
+            )
+        return incidents
+
+    # --- reference data -----------------------------------------------------------------------
+    def install_reference(self, world: World, data: ReferenceData, new_id: Callable[[], str], now: datetime) -> World:
+        """Write the reference files' content (keeping ids), seed resources into an empty
+        deployment, and return the world reloaded from the database."""
+        plan = plan_reference(world, data, new_id, now)
+        with self.engine.begin() as conn:
+            _upsert(conn, m.DistrictRow, ({"code": d.code, "name": d.name} for d in data.districts))
+            _upsert(conn, m.StationRow, (
+                {"id": s.id, "code": s.code, "name": s.name, "district": s.district,
+                 "location": _location_json(s.location), "active": s.active}
+                for s in plan.stations.values()
+            ))  # fmt: skip
+            _upsert(conn, m.UnitRow, (
+                {"id": u.id, "callsign": u.callsign, "kind": u.kind, "station_id": u.station_id, "active": u.active}
+                for u in plan.units.values()
+            ))  # fmt: skip
+            conn.execute(_table(m.IncidentTypeRow).delete())
+            if data.incident_types:
+                conn.execute(_table(m.IncidentTypeRow).insert(), [
+                    {"code": t.code, "description": t.description, "priority": t.priority.value,
+                     "desk": t.desk, "plan": dict(t.plan), "keywords": list(t.keywords)}
+                    for t in data.incident_types
+                ])  # fmt: skip
+            _upsert(conn, m.AlertTargetRow, (
+                {"id": t.id, "code": t.code, "name": t.name, "type": t.type.value, "config": t.config, "active": t.active}
+                for t in plan.alert_targets.values()
+            ))  # fmt: skip
+            conn.execute(_table(m.AlertTargetUnitRow).delete())
+            links = [{"target_id": t.id, "unit_id": u} for t in plan.alert_targets.values() for u in sorted(t.unit_ids)]
+            if links:
+                conn.execute(_table(m.AlertTargetUnitRow).insert(), links)
+            if plan.new_statuses:
+                conn.execute(_table(m.UnitStatusRow).insert(), [status_row(s) for s in plan.new_statuses.values()])
+            empty = conn.execute(sa.select(sa.func.count()).select_from(_table(m.ResourceRow))).scalar_one() == 0
+            if empty and data.resources:
+                conn.execute(_table(m.ResourceRow).insert(), [
+                    resource_row(Resource(new_id(), r.name, ResourceType(r.resource_type), r.district,
+                                          Place(r.district, r.name, r.coordinates), r.capacity, r.in_use))
+                    for r in data.resources
+                ])  # fmt: skip
+        loaded = self.load_world()
+        loaded.deployment = data.deployment
+        return loaded
+
+    # --- commands -----------------------------------------------------------------------------
+    def result_for(self, command_id: str) -> StoredResult | None:
+        table = _table(m.CommandResultRow)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(table.c.ok, table.c.result).where(table.c.command_id == command_id)).first()
+        return None if row is None else StoredResult(row.ok, row.result)
+
+    def record_refusal(self, command_id: str, name: str, user_id: str | None, at: datetime, error: dict[str, Any]) -> None:
+        """A refused command changes nothing; only its answer is kept, for resends."""
+        with self.engine.begin() as conn:
+            conn.execute(_table(m.CommandResultRow).insert().values(
+                command_id=command_id, name=name, user_id=user_id, at=at, ok=False, result=error
+            ))  # fmt: skip
+
+    def commit(
+        self,
+        change: Change,
+        events: list[dict[str, Any]],
+        command: tuple[str, str, str | None] | None,
+        value: dict[str, Any] | None,
+    ) -> None:
+        """Write the change's entities, its events and the command's result atomically.
+        `command` is (command_id, name, user_id); system changes (timers) have none."""
+        world = change.world
+        with self.engine.begin() as conn:
+            _upsert(conn, m.ResourceRow, (resource_row(r) for r in change.changed("resources").values()))
+            for incident in change.changed("incidents").values():
+                self._write_incident(conn, world.incidents.get(incident.id), incident)
+            _upsert(conn, m.CallRow, (call_row(c) for c in change.changed("calls").values()))
+            _upsert(conn, m.UnitStatusRow, (status_row(s) for s in change.changed("unit_status").values()))
+            if change.status_history:
+                first_seq = events[0]["seq"] if events else None
+                conn.execute(_table(m.UnitStatusHistoryRow).insert(), [
+                    {"unit_id": s.unit_id, "state": s.state.value, "recorded_at": change.now,
+                     "seq": first_seq, "status": wire.unit_status(s)}
+                    for s in change.status_history
+                ])  # fmt: skip
+            if events:
+                conn.execute(_table(m.EventRow).insert(), [
+                    {"seq": e["seq"], "name": e["name"], "at": change.now, "caused_by": e["caused_by"], "data": e["data"]}
+                    for e in events
+                ])  # fmt: skip
+            if command is not None:
+                command_id, name, user_id = command
+                conn.execute(_table(m.CommandResultRow).insert().values(
+                    command_id=command_id, name=name, user_id=user_id, at=change.now, ok=True, result=value or {}
+                ))  # fmt: skip
+
+    @staticmethod
+    def _write_incident(conn: Connection, before: Incident | None, after: Incident) -> None:
+        _upsert(conn, m.IncidentRow, [incident_row(after)])
+        old_units = {u.id: u for u in before.units} if before else {}
+        _upsert(conn, m.IncidentUnitRow, (
+            incident_unit_row(after.id, u, n) for n, u in enumerate(after.units) if old_units.get(u.id) is not u
+        ))  # fmt: skip
+        known = len(before.log) if before else 0
+        new_entries = [log_row(e, n) for n, e in enumerate(after.log) if n >= known]
+        if new_entries:
+            conn.execute(_table(m.LogEntryRow).insert(), new_entries)
+        old_needs = {n.id: n for n in before.needs} if before else {}
+        for ordinal, need in enumerate(after.needs):
+            old = old_needs.get(need.id)
+            if old is need:
+                continue
+            _upsert(conn, m.NeedRow, [{"id": need.id, "incident_id": after.id, "ordinal": ordinal,
+                                       "resource_type": need.resource_type.value, "quantity": need.quantity}])  # fmt: skip
+            old_allocations = {a.id: a for a in old.allocations} if old else {}
+            _upsert(conn, m.AllocationRow, (
+                {"id": a.id, "need_id": need.id, "resource_id": a.resource_id, "quantity": a.quantity,
+                 "allocated_at": a.allocated_at, "released_at": a.released_at}
+                for a in need.allocations if old_allocations.get(a.id) is not a
+            ))  # fmt: skip
+
+    def events_after(self, seq: int, limit: int | None = None) -> list[dict[str, Any]]:
+        table = _table(m.EventRow)
+        query = sa.select(table).where(table.c.seq > seq).order_by(table.c.seq)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [
+                {"seq": r["seq"], "name": r["name"], "at": wire.iso(r["at"]), "caused_by": r["caused_by"], "data": r["data"]}
+                for r in conn.execute(query).mappings()
+            ]
