@@ -207,13 +207,13 @@ def parse_coordinates(text: str) -> Coordinates:
     elif "," in s:
         lat_text, _, lon_text = s.partition(",")
     else:
-        numbers = _NUMBER.findall(s)
-        if len(numbers) != 2:
+        parts = s.split()
+        if len(parts) != 2:
             raise ValidationFailed(
                 f"{text!r}: separate latitude and longitude with a comma or hemisphere letters",
                 field="coordinates",
             )
-        lat_text, lon_text = numbers
+        lat_text, lon_text = parts
     lat = _parse_component(lat_text, "N", "S", 90.0, "coordinates.lat")
     lon = _parse_component(lon_text, "E", "W", 180.0, "coordinates.lon")
     return Coordinates(lat, lon)

@@ -1,0 +1,1 @@
+"""HurriNet Dispatch workstation (Textual). Arrives with the workstation issue."""

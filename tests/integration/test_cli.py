@@ -1,0 +1,29 @@
+"""The `hurrinet-server` command line on a real database file."""
+
+import json
+
+from server.__main__ import main
+from server.database import sqlite_url
+from server.protocol import COMMANDS
+
+
+def test_check_migrates_and_loads_the_demo_deployment(tmp_path, capsys):
+    assert main(["check", "--database", sqlite_url(tmp_path / "check.db")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ok: Saint Lucia") and "10 districts" in out
+
+
+def test_check_reports_a_bad_reference_file(tmp_path, capsys):
+    (tmp_path / "districts.csv").write_text("code,name\nCAS,Castries\nCAS,Again\n", encoding="utf-8")
+    assert main(["check", "--reference", str(tmp_path), "--database", sqlite_url(tmp_path / "x.db")]) == 1
+    err = capsys.readouterr().err
+    assert "districts.csv: entry 2: duplicate district code 'CAS'" in err
+
+
+def test_protocol_json_lists_every_command_with_its_schema(capsys):
+    assert main(["protocol", "--json"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert set(schema["commands"]) == set(COMMANDS)
+    assign = schema["commands"]["unit.assign"]["args"]
+    assert set(assign["required"]) == {"incident_id", "units"}
+    assert "bad_request" in schema["error_codes"]
