@@ -41,7 +41,7 @@ class Clock:
 
 
 @dataclass
-class Outcome:
+class CommandOutcome:
     """What a command produced: its result frame body and the events to broadcast."""
 
     ok: bool
@@ -77,25 +77,25 @@ class CommandRunner:
         self.clock = clock or Clock()
         self.new_id = new_id
 
-    def run(self, command_id: str, name: str, args: Any, actor: Actor) -> Outcome:
+    def run(self, command_id: str, name: str, args: Any, actor: Actor) -> CommandOutcome:
         stored = self.store.result_for(command_id)
         if stored is not None:
-            return Outcome(stored.ok, stored.result, replayed=True)
+            return CommandOutcome(stored.ok, stored.result, replayed=True)
         now = self.clock.now()
         try:
             change, value = self._apply(name, args, actor, now)
         except DomainError as error:
-            outcome = Outcome(False, error.to_wire())
+            outcome = CommandOutcome(False, error.to_wire())
             self.store.record_refusal(command_id, name, actor.user_id, now, outcome.result)
             return outcome
         return self._commit(change, value, (command_id, name, actor.user_id))
 
-    def run_system(self, name: str, args: dict[str, Any]) -> Outcome:
+    def run_system(self, name: str, args: dict[str, Any]) -> CommandOutcome:
         """A command of the server itself (timers): no command id, no stored result."""
         try:
             change, value = self._apply(name, args, SYSTEM, self.clock.now(), system=True)
         except DomainError as error:
-            return Outcome(False, error.to_wire())
+            return CommandOutcome(False, error.to_wire())
         return self._commit(change, value, None)
 
     def _apply(
@@ -115,7 +115,7 @@ class CommandRunner:
         change = Change(self.world, now, self.new_id, actor)
         return change, HANDLERS[name](change, parsed)
 
-    def _commit(self, change: Change, value: dict[str, Any], command: tuple[str, str, str | None] | None) -> Outcome:
+    def _commit(self, change: Change, value: dict[str, Any], command: tuple[str, str, str | None] | None) -> CommandOutcome:
         caused_by = command[0] if command else None
         events = [
             {
@@ -129,5 +129,5 @@ class CommandRunner:
         ]
         self.store.commit(change, events, command, value)
         self.world.apply(change)
-        return Outcome(True, value, events, list(change.alerts))
+        return CommandOutcome(True, value, events, list(change.alerts))
 

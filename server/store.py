@@ -46,7 +46,6 @@ from .domain.values import Coordinates, Staffing
 from .domain.world import Change, World
 
 
-
 def _table(model: type[m.SQLModel]) -> sa.Table:
     return model.__table__  # type: ignore[attr-defined]
 

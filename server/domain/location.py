@@ -14,7 +14,6 @@ from .values import (
     Coordinates,
     ServiceArea,
     check_text,
-    require_text,
 )
 
 

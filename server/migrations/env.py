@@ -1,9 +1,9 @@
 """Alembic environment: runs against the engine the caller handed over in the config."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 from server import models  # noqa: F401  (registers every table on SQLModel.metadata)
-from sqlmodel import SQLModel
 
 config = context.config
 engine = config.attributes["engine"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from server.bootstrap import open_runner
-from server.commands import Clock, CommandRunner, Outcome
+from server.commands import Clock, CommandOutcome, CommandRunner
 from server.database import sqlite_url
 from server.domain.incident import Incident
 from server.domain.unit_status import UnitStatus
@@ -48,7 +48,7 @@ class Desk:
     def world(self):
         return self.runner.world
 
-    def send(self, name: str, command_id: str | None = None, actor: Actor | None = None, **args: Any) -> Outcome:
+    def send(self, name: str, command_id: str | None = None, actor: Actor | None = None, **args: Any) -> CommandOutcome:
         command_id = command_id or f"cmd-{next(self._ids)}"
         return self.runner.run(command_id, name, args, actor or self.actor)
 

@@ -58,26 +58,29 @@ def _parse_desk(ch: Change, value: Any) -> str | None:
 
 def _parse_fields(ch: Change, fields: dict[str, Any]) -> dict[str, Any]:
     """Validate the given fields; a None value means 'clear'."""
-    parsed: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name == "incident_type":
-            parsed[name] = None if value is None else ch.incident_type(value).code
-        elif name == "incident_priority":
-            parsed[name] = _parse_priority(value)
-        elif name == "location":
-            parsed[name] = parse_location(ch, value)
-        elif name == "description":
-            parsed[name] = check_text("description", value, DESCRIPTION_MAX) or ""
-        elif name == "desk":
-            parsed[name] = _parse_desk(ch, value)
-        else:
-            raise ValidationFailed(f"an incident has no field {name!r}", field=name)
-    # A type brings its desk and, where none is set yet, its default priority.
-    if parsed.get("incident_type") is not None:
-        kind = ch.incident_type(parsed["incident_type"])
-        parsed.setdefault("desk", kind.desk)
-        parsed.setdefault("incident_priority_default", kind.priority)
-    return parsed
+    parsers = {
+        "incident_type": lambda v: ch.incident_type(v).code,
+        "incident_priority": _parse_priority,
+        "location": lambda v: parse_location(ch, v),
+        "description": lambda v: check_text("description", v, DESCRIPTION_MAX) or "",
+        "desk": lambda v: _parse_desk(ch, v),
+    }
+    unknown = sorted(set(fields) - set(parsers))
+    if unknown:
+        raise ValidationFailed(f"an incident has no field {', '.join(unknown)}", fields=unknown)
+    return {name: None if value is None and name != "description" else parsers[name](value)
+            for name, value in fields.items()}  # fmt: skip
+
+
+def _with_type_defaults(ch: Change, incident: Incident, parsed: dict[str, Any]) -> dict[str, Any]:
+    """A type brings its desk (unless one is given) and, where none is set, its priority."""
+    if parsed.get("incident_type") is None:
+        return parsed
+    kind = ch.incident_type(parsed["incident_type"])
+    defaults = {"desk": kind.desk}
+    if incident.incident_priority is None:
+        defaults["incident_priority"] = kind.priority
+    return {**defaults, **parsed}
 
 
 def _log_value(name: str, value: Any) -> Any:
@@ -97,9 +100,7 @@ _KIND_OF_FIELD = {
 def _apply_fields(ch: Change, incident: Incident, parsed: dict[str, Any]) -> tuple[Incident, list]:
     """Set each field that really changes and write the automatic entries the domain lists
     (desk is not a trigger). Returns the new incident and its new log entries, not yet stored."""
-    default_priority = parsed.pop("incident_priority_default", None)
-    if default_priority is not None and incident.incident_priority is None:
-        parsed.setdefault("incident_priority", default_priority)
+    parsed = _with_type_defaults(ch, incident, parsed)
     if incident.state in REQUIRED_WHILE:
         cleared = [n for n in ("incident_type", "incident_priority", "location") if n in parsed and parsed[n] is None]
         if cleared:
