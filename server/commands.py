@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from . import protocol, wire
 from .domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
+from .domain.roles import check_allowed
 from .domain.world import SYSTEM, Actor, AlertRequest, Change, World
 from .handlers import HANDLERS
 from .store import Store
@@ -106,6 +107,8 @@ class CommandRunner:
             raise UnknownCommand(f"unknown command {name!r}", command=name)
         if spec.system_only and not system:
             raise Forbidden(f"{name} is issued by the server only", command=name)
+        if not system:
+            check_allowed(actor.role, name)
         if not isinstance(args, dict):
             raise BadRequest("args must be an object")
         try:

@@ -234,3 +234,32 @@ class CommandResultRow(SQLModel, table=True):
     at: datetime = _time(nullable=False)
     ok: bool
     result: dict = _json(nullable=False)
+
+
+# --- users and audit --------------------------------------------------------------------------
+
+
+class UserRow(SQLModel, table=True):
+    """A dispatch position's account; only a hash of its bearer token is kept."""
+
+    __tablename__ = "user"
+    id: str = Field(primary_key=True, max_length=21)
+    name: str = Field(unique=True, max_length=100)
+    role: str = Field(max_length=16)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = _time(nullable=False)
+    revoked_at: datetime | None = _time()
+
+
+class AuditRow(SQLModel, table=True):
+    """Append-only: connections, logins, failed logins and every command, without personal data."""
+
+    __tablename__ = "audit"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _time(nullable=False, index=True)
+    kind: str = Field(max_length=32)  # connect, login, login_failed, disconnect, command
+    user_id: str | None = Field(default=None, max_length=21)
+    address: str | None = Field(default=None, max_length=64)
+    command: str | None = Field(default=None, max_length=64)
+    command_id: str | None = Field(default=None, max_length=64)
+    result: str | None = Field(default=None, max_length=32)  # ok or the error code

@@ -1,0 +1,89 @@
+"""Users, bearer tokens and the audit log (the adapter over their tables).
+
+Tokens are 256-bit random strings shown once; only their SHA-256 is stored, which is enough
+for secrets of that entropy (no slow hash needed) and lets a handshake check one index lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import nanoid
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .domain.errors import Conflict, NotFound, ValidationFailed
+from .domain.roles import Role
+from .models import AuditRow, UserRow
+
+USERS = UserRow.__table__  # type: ignore[attr-defined]
+AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    name: str
+    role: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+def _user(row: Any) -> User:
+    return User(row.id, row.name, row.role, row.created_at, row.revoked_at)
+
+
+class Accounts:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, name: str, role: str, now: datetime) -> tuple[User, str]:
+        """Create a user; returns it and its token (shown once, never stored)."""
+        if role not in {r.value for r in Role}:
+            raise ValidationFailed(f"role must be one of {', '.join(r.value for r in Role)}", field="role")
+        if not name or len(name) > 100:
+            raise ValidationFailed("a user name is 1–100 characters", field="name")
+        token = secrets.token_urlsafe(32)
+        user = User(nanoid.generate(), name, role, now)
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(USERS.c.id).where(USERS.c.name == name)).first():
+                raise Conflict(f"a user named {name!r} exists already", name=name)
+            conn.execute(USERS.insert().values(id=user.id, name=name, role=role, token_hash=token_hash(token),
+                                               created_at=now))  # fmt: skip
+        return user, token
+
+    def list(self) -> list[User]:
+        with self.engine.connect() as conn:
+            return [_user(r) for r in conn.execute(sa.select(USERS).order_by(USERS.c.name))]
+
+    def revoke(self, name: str, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                USERS.update().where(USERS.c.name == name, USERS.c.revoked_at.is_(None)).values(revoked_at=now)
+            )
+        if done.rowcount == 0:
+            raise NotFound(f"no active user named {name!r}", name=name)
+
+    def authenticate(self, token: str) -> User | None:
+        """The active user holding `token`, or None (unknown or revoked)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(USERS).where(USERS.c.token_hash == token_hash(token))).first()
+        return None if row is None or row.revoked_at is not None else _user(row)
+
+    # --- audit --------------------------------------------------------------------------------
+    def audit(self, at: datetime, kind: str, **fields: str | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(AUDIT.insert().values(at=at, kind=kind, **fields))
+
+    def audit_since(self, since: datetime) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(AUDIT).where(AUDIT.c.at >= since).order_by(AUDIT.c.id)).mappings().all()
+        return [dict(r) for r in rows]

@@ -1,0 +1,26 @@
+"""Who may issue which command. Observers read everything and change nothing."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .errors import Forbidden
+
+
+class Role(StrEnum):
+    DISPATCHER = "dispatcher"
+    SUPERVISOR = "supervisor"
+    OBSERVER = "observer"
+    UNIT = "unit"
+
+
+# A mobile terminal reports its own status, staffing and position, and acknowledges alerts.
+UNIT_COMMANDS = frozenset({"unit.set_state", "unit.set_staffing", "unit.set_position", "alert.ack"})
+
+
+def check_allowed(role: str | None, command: str) -> None:
+    if role in (Role.DISPATCHER, Role.SUPERVISOR):
+        return
+    if role == Role.UNIT and command in UNIT_COMMANDS:
+        return
+    raise Forbidden(f"the {role or 'unknown'} role may not issue {command}", command=command, role=role)
