@@ -1,20 +1,30 @@
-"""`hurrinet-server`: operate a HurriNet Dispatch server.
+"""`hurrinet-server`: run and operate a HurriNet Dispatch server.
 
-Commands so far: `check` (validate a reference directory and bring a database's schema up to
-date) and `protocol --json` (the machine-readable command schema). `serve`, users and audit
-arrive with the hub.
+`serve` runs it; `user add|list|revoke` manages accounts; `audit` prints the audit log;
+`check` validates reference data and migrates; `protocol --json` prints the command schema.
+Every option also comes from a config file (`--config`) or HURRINET_* environment variables.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import logging
 import os
 import sys
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
-from . import protocol
+from . import protocol, wire
+from .accounts import Accounts
+from .commands import Clock
+from .config import Settings, load_settings
+from .database import make_engine, migrate
+from .domain.errors import DomainError
 from .reference import DEMO, ReferenceFileError
+from .serve import serve_forever
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -33,6 +43,56 @@ def _check(args: argparse.Namespace) -> int:
         f"{len(world.resources)} resources; {len(world.incidents)} incidents, event seq {world.seq}"
     )
     runner.store.engine.dispose()
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {k: getattr(args, k, None) for k in ("host", "port", "data_dir", "database_url", "reference_dir")}
+    return load_settings(args.config, overrides)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.no_compression:
+        settings = replace(_settings(args), compression=False)
+    else:
+        settings = _settings(args)
+    asyncio.run(serve_forever(settings))
+    return 0
+
+
+def _accounts(args: argparse.Namespace) -> tuple[Accounts, Clock]:
+    engine = make_engine(_settings(args).database)
+    migrate(engine)
+    return Accounts(engine), Clock()
+
+
+def _user(args: argparse.Namespace) -> int:
+    accounts, clock = _accounts(args)
+    try:
+        if args.action == "add":
+            user, token = accounts.add(args.name, args.role, clock.now())
+            print(f"user {user.name} ({user.role}) added; token (shown once, keep it safe):\n{token}")
+        elif args.action == "revoke":
+            accounts.revoke(args.name, clock.now())
+            print(f"user {args.name} revoked")
+        else:
+            for user in accounts.list():
+                state = f"revoked {wire.iso(user.revoked_at)}" if user.revoked_at else "active"
+                print(f"{user.name:24} {user.role:11} {state}")
+    except DomainError as error:
+        print(f"hurrinet-server user: {error.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    accounts, _ = _accounts(args)
+    since = datetime.fromisoformat(args.since.replace("Z", "+00:00"))
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    for row in accounts.audit_since(since):
+        fields = " ".join(f"{k}={row[k]}" for k in ("kind", "user_id", "address", "command", "command_id", "result") if row[k])
+        print(f"{wire.iso(row['at'])} {fields}")
     return 0
 
 
@@ -74,7 +134,32 @@ def main(argv: list[str] | None = None) -> int:
     proto = sub.add_parser("protocol", help="print the command catalogue")
     proto.add_argument("--json", action="store_true", help="the machine-readable schema")
     proto.set_defaults(run=_protocol)
+    def place(p: argparse.ArgumentParser, network: bool = False) -> None:
+        p.add_argument("--config", type=Path, help="settings file (TOML)")
+        p.add_argument("--data-dir", type=Path, help="where the SQLite database lives")
+        p.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in the data dir)")
+        if network:
+            p.add_argument("--host")
+            p.add_argument("--port", type=int)
+            p.add_argument("--reference-dir", type=Path, help="deployment reference data")
+
+    serve_cmd = sub.add_parser("serve", help="run the server")
+    place(serve_cmd, network=True)
+    serve_cmd.add_argument("--no-compression", action="store_true", help="do not offer permessage-deflate")
+    serve_cmd.set_defaults(run=_serve)
+    user = sub.add_parser("user", help="manage users: add NAME --role ROLE, list, revoke NAME")
+    user.add_argument("action", choices=("add", "list", "revoke"))
+    user.add_argument("name", nargs="?")
+    user.add_argument("--role", default="dispatcher", choices=("dispatcher", "supervisor", "observer", "unit"))
+    place(user)
+    user.set_defaults(run=_user)
+    audit = sub.add_parser("audit", help="print the audit log")
+    audit.add_argument("--since", default="1970-01-01T00:00:00Z", help="ISO time, UTC unless given")
+    place(audit)
+    audit.set_defaults(run=_audit)
     args = parser.parse_args(argv)
+    if args.command == "user" and args.action != "list" and not args.name:
+        parser.error(f"user {args.action} needs a NAME")
     return args.run(args)
 
 

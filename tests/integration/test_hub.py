@@ -1,0 +1,176 @@
+"""The hub: a real server on 127.0.0.1 (port 0), real websocket clients, a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import urllib.request
+from dataclasses import replace
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from server import wire
+from server.config import Settings
+from server.database import sqlite_url
+from server.hub import HubSettings
+from server.serve import running
+from tests.support.client import Client
+from tests.support.desk import CASTRIES_SQUARE
+
+
+@pytest.fixture
+async def live(template_db, tmp_path):
+    shutil.copyfile(template_db, tmp_path / "hub.db")
+    settings = Settings(host="127.0.0.1", port=0, data_dir=tmp_path, database_url=sqlite_url(tmp_path / "hub.db"),
+                        alert_delay_s=0.05)  # fmt: skip
+    async with running(settings) as server:
+        hub = server.hub
+        now = hub.runner.clock.now()
+        server.tokens = {role: hub.accounts.add(role, role, now)[1]
+                         for role in ("dispatcher", "supervisor", "observer", "unit")}  # fmt: skip
+        yield server
+
+
+async def test_healthz_answers_without_a_token(live):
+    body = await asyncio.to_thread(lambda: urllib.request.urlopen(f"http://127.0.0.1:{live.port}/healthz", timeout=5).read())
+    assert body == b"ok\n"
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic abc"])
+async def test_missing_or_bad_tokens_get_401_before_the_upgrade(live, header):
+    headers = {"Authorization": header} if header else {}
+    with pytest.raises(InvalidStatus) as caught:
+        await connect(f"ws://127.0.0.1:{live.port}/ws", additional_headers=headers, open_timeout=5)
+    assert caught.value.response.status_code == 401
+
+
+async def test_revoked_tokens_get_401(live):
+    hub = live.hub
+    hub.accounts.revoke("supervisor", hub.runner.clock.now())
+    with pytest.raises(InvalidStatus) as caught:
+        await Client.open(live.port, live.tokens["supervisor"])
+    assert caught.value.response.status_code == 401
+    kinds = [r["kind"] for r in hub.accounts.audit_since(hub.runner.clock.now().replace(year=2000))]
+    assert "login_failed" in kinds
+
+
+async def test_a_command_from_one_client_reaches_the_other_in_order(live):
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    b = await Client.open(live.port, live.tokens["supervisor"])
+    incident = (await a.ok("incident.create", incident_type="STRFIRE", location=CASTRIES_SQUARE))["incident_id"]
+    await a.ok("unit.set_state", unit="E1", state="available_radio")
+    await a.ok("unit.assign", incident_id=incident, units=["E1"], state="on_scene")
+    seq = live.hub.runner.world.seq
+    await b.until_seq(seq)
+    assert [e["seq"] for e in b.events] == list(range(1, seq + 1))
+    assert [e["seq"] for e in a.events] == list(range(1, seq + 1))
+    assert b.events[-1]["data"]["unit"]["status"]["state"] == "on_scene"
+    assert b.events[0]["caused_by"] == a.events[0]["caused_by"]
+    await a.close(), await b.close()
+
+
+async def test_resume_replays_exactly_the_missed_events(live):
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    b = await Client.open(live.port, live.tokens["observer"])
+    await a.ok("incident.create", description="first")
+    await b.until_seq(1)
+    await b.close()
+    for n in range(5):
+        await a.ok("incident.create", description=f"while away {n}")
+    again = await Client.open(live.port, live.tokens["observer"], last_seq=1)
+    assert again.welcome["mode"] == "replay"
+    assert [e["seq"] for e in again.events] == [2, 3, 4, 5, 6]
+    await a.ok("incident.create", description="after")
+    await again.until_seq(7)
+    assert [e["seq"] for e in again.events] == [2, 3, 4, 5, 6, 7]
+    await a.close(), await again.close()
+
+
+async def test_a_client_too_far_behind_gets_a_snapshot_equal_to_the_server_state(live):
+    live.hub.settings = HubSettings(replay_limit=2)
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    for n in range(4):
+        await a.ok("incident.create", description=f"incident {n}")
+    behind = await Client.open(live.port, live.tokens["observer"], last_seq=0)
+    assert behind.welcome["mode"] == "snapshot"
+    assert behind.welcome["snapshot"] == json.loads(json.dumps(wire.snapshot(live.hub.runner.world)))
+    fresh = await Client.open(live.port, live.tokens["observer"], last_seq=None)
+    assert fresh.welcome["mode"] == "snapshot" and fresh.welcome["seq"] == 4
+    assert len(fresh.welcome["snapshot"]["incidents"]) == 4
+    for client in (a, behind, fresh):
+        await client.close()
+
+
+async def test_a_resend_after_an_ambiguous_disconnect_is_applied_once(live):
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    frame = {"type": "command", "command_id": "resend-1", "name": "incident.create", "args": {"description": "once"}}
+    await a.connection.send(json.dumps(frame))
+    await a.connection.close()  # gone before reading the result
+    b = await Client.open(live.port, live.tokens["dispatcher"])
+    first = await b.command("incident.create", command_id="resend-1", description="once")
+    assert first["ok"]
+    assert len(live.hub.runner.world.incidents) == 1
+    await b.close()
+
+
+async def test_observers_are_forbidden_to_change_anything(live):
+    observer = await Client.open(live.port, live.tokens["observer"])
+    result = await observer.command("incident.create", description="x")
+    assert result["error"]["code"] == "forbidden"
+    assert live.hub.runner.world.incidents == {}
+    await observer.close()
+
+
+@pytest.mark.parametrize(
+    "frame, code",
+    [
+        ("{not json", "bad_request"),
+        ("[1, 2]", "bad_request"),
+        (json.dumps({"type": "gossip"}), "bad_request"),
+        (json.dumps({"type": "command", "command_id": "x1", "name": "incident.explode", "args": {}}), "unknown_command"),
+        (json.dumps({"type": "command", "command_id": "x2", "name": "incident.create", "args": {"description": 5}}),
+         "bad_request"),
+        (json.dumps({"type": "command", "command_id": "x3", "name": "incident.create", "args": {"description": "d" * 1001}}),
+         "validation"),
+        (json.dumps({"type": "command", "command_id": "x4", "name": "unit.assign",
+                     "args": {"incident_id": "nope", "units": ["E1"]}}), "not_found"),
+        (json.dumps({"type": "command", "command_id": "x5", "name": "unit.set_state",
+                     "args": {"unit": "E1", "state": "on_scene"}}), "invalid_transition"),
+        (json.dumps({"type": "command", "name": "incident.create", "args": {}}), "bad_request"),
+        (json.dumps({"type": "command", "command_id": "x6", "name": "incident.create",
+                     "args": {"description": "x" * (70 * 1024)}}), "bad_request"),
+    ],
+)  # fmt: skip
+async def test_bad_input_gets_the_documented_error_and_the_session_survives(live, frame, code):
+    client = await Client.open(live.port, live.tokens["dispatcher"])
+    seq = live.hub.runner.world.seq
+    result = await client.send_raw(frame)
+    assert result["ok"] is False and result["error"]["code"] == code, result
+    assert live.hub.runner.world.seq == seq and live.hub.runner.store.events_after(0) == []
+    assert (await client.command("incident.create", description="still here"))["ok"]
+    await client.close()
+
+
+async def test_dispatch_alerts_are_acknowledged_and_timeouts_raised_by_the_server(live):
+    hub = live.hub
+    hub.runner.world.deployment = replace(hub.runner.world.deployment, dispatch_timeout_s=0.2)
+    hub.delivery.failing = {t.id for t in hub.runner.world.alert_targets.values()
+                            if hub.runner.world.unit_by_callsign("E2").id in t.unit_ids}  # fmt: skip
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    incident = (await a.ok("incident.create", incident_type="STRFIRE", location=CASTRIES_SQUARE))["incident_id"]
+    await a.ok("unit.set_state", unit="E1", state="available_radio")
+    await a.ok("unit.set_state", unit="E2", state="available_radio")
+    await a.ok("unit.assign", incident_id=incident, units=["E1", "E2"])
+    await a.ok("unit.dispatch", incident_id=incident)
+    names = set()
+    while not {"unit.dispatch_timed_out"} <= names:
+        names.add((await a.receive()).get("name"))
+    world = hub.runner.world
+    assert world.unit_status[world.unit_by_callsign("E1").id].state == "dispatched"
+    assert world.unit_status[world.unit_by_callsign("E2").id].state == "dispatching"
+    timeout = [e for e in a.events if e["name"] == "unit.dispatch_timed_out"]
+    assert len(timeout) == 1 and timeout[0]["data"]["unit"]["callsign"] == "E2"
+    await a.close()

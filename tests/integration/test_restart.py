@@ -1,0 +1,72 @@
+"""Restart the real server process: after kill -9 or a clean stop every acknowledged command is
+still there. Each server is a subprocess on 127.0.0.1 with its own data directory."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.__main__ import main
+from tests.support.client import Client
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def start_server(data_dir: Path) -> tuple[asyncio.subprocess.Process, int]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "serve", "--port", "0", "--data-dir", str(data_dir),
+        cwd=ROOT, stderr=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    while True:
+        line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
+        assert line, "server exited before listening"
+        if match := re.search(r"listening on 127\.0\.0\.1:(\d+)", line):
+            return process, int(match.group(1))
+
+
+def add_user(data_dir: Path, capsys) -> str:
+    assert main(["user", "add", "maria", "--role", "dispatcher", "--data-dir", str(data_dir)]) == 0
+    return capsys.readouterr().out.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("stop", ["kill", "term"])
+async def test_every_acknowledged_command_survives_a_restart(tmp_path, capsys, stop):
+    token = add_user(tmp_path, capsys)
+    process, port = await start_server(tmp_path)
+    try:
+        client = await Client.open(port, token)
+        created = []
+        for n in range(10):
+            created.append((await client.ok("incident.create", description=f"report {n}"))["incident_id"])
+        await client.ok("incident.note", incident_id=created[0], text="acknowledged just before the crash")
+        seq = client.events[-1]["seq"]
+        if stop == "kill":
+            process.kill()
+        else:
+            process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 30)
+        assert code == (-signal.SIGKILL if stop == "kill" else 0)
+        if stop == "term":
+            assert not (tmp_path / "hurrinet.db-wal").exists() or (tmp_path / "hurrinet.db-wal").stat().st_size == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    process, port = await start_server(tmp_path)
+    try:
+        again = await Client.open(port, token, last_seq=None)
+        snapshot = again.welcome["snapshot"]
+        assert snapshot["seq"] == seq
+        assert {i["id"] for i in snapshot["incidents"]} == set(created)
+        noted = next(i for i in snapshot["incidents"] if i["id"] == created[0])
+        assert noted["log"][-1]["description"] == "acknowledged just before the crash"
+        await again.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)

@@ -1,0 +1,73 @@
+"""A minimal protocol client for tests: real websockets to a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+TIMEOUT = 5.0
+_ids = itertools.count()
+
+
+class Client:
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+        self.events: list[dict[str, Any]] = []
+        self.welcome: dict[str, Any] | None = None
+
+    @classmethod
+    async def open(cls, port: int, token: str, hello: bool = True, last_seq: int | None = None) -> Client:
+        connection = await connect(f"ws://127.0.0.1:{port}/ws", additional_headers={"Authorization": f"Bearer {token}"},
+                                   open_timeout=TIMEOUT, compression=None)  # fmt: skip
+        client = cls(connection)
+        if hello:
+            await client.hello(last_seq)
+        return client
+
+    async def receive(self) -> dict[str, Any]:
+        frame = json.loads(await asyncio.wait_for(self.connection.recv(), TIMEOUT))
+        if frame.get("type") == "event":
+            self.events.append(frame)
+        return frame
+
+    async def hello(self, last_seq: int | None = None) -> dict[str, Any]:
+        await self.connection.send(json.dumps({"type": "hello", "protocol": 1, "last_seq": last_seq}))
+        frame = await self.receive()
+        assert frame["type"] == "welcome", frame
+        self.welcome = frame
+        if frame["mode"] == "replay":
+            while not self.events or self.events[-1]["seq"] < frame["seq"]:
+                if frame["seq"] == last_seq:
+                    break
+                await self.receive()
+        return frame
+
+    async def send_raw(self, text: str | bytes) -> dict[str, Any]:
+        """Send any frame; return the next result frame."""
+        await self.connection.send(text)
+        while (frame := await self.receive())["type"] != "result":
+            pass
+        return frame
+
+    async def command(self, name: str, command_id: str | None = None, **args: Any) -> dict[str, Any]:
+        command_id = command_id or f"t-{next(_ids)}"
+        frame = {"type": "command", "command_id": command_id, "name": name, "args": args}
+        result = await self.send_raw(json.dumps(frame))
+        assert result["command_id"] == command_id
+        return result
+
+    async def ok(self, name: str, **args: Any) -> dict[str, Any]:
+        result = await self.command(name, **args)
+        assert result["ok"], result
+        return result["value"]
+
+    async def until_seq(self, seq: int) -> None:
+        while not self.events or self.events[-1]["seq"] < seq:
+            await self.receive()
+
+    async def close(self) -> None:
+        await self.connection.close()
