@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,16 +47,14 @@ def _check(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {k: getattr(args, k, None) for k in ("host", "port", "data_dir", "database_url", "reference_dir")}
+    if getattr(args, "no_compression", False):
+        overrides["compression"] = False
     return load_settings(args.config, overrides)
 
 
 def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    if args.no_compression:
-        settings = replace(_settings(args), compression=False)
-    else:
-        settings = _settings(args)
-    asyncio.run(serve_forever(settings))
+    asyncio.run(serve_forever(_settings(args)))
     return 0
 
 
@@ -114,9 +111,41 @@ def protocol_schema() -> dict:
     }
 
 
+def _field_type(spec: dict) -> str:
+    if "anyOf" in spec:
+        return " or ".join(_field_type(s) for s in spec["anyOf"] if s.get("type") != "null")
+    if "enum" in spec:
+        return " / ".join(f"`{v}`" for v in spec["enum"])
+    if "const" in spec:
+        return f"`{spec['const']}`"
+    if spec.get("type") == "array":
+        return f"list of {_field_type(spec.get('items', {}))}"
+    if "$ref" in spec:
+        return spec["$ref"].rsplit("/", 1)[-1]
+    return spec.get("type", "any")
+
+
+def protocol_markdown() -> str:
+    """The command catalogue section of docs/protocol.md, generated from the validating models."""
+    lines = ["| command | arguments (`?` optional) | result value |", "|---|---|---|"]
+    for name, command in protocol_schema()["commands"].items():
+        args = command["args"]
+        required = set(args.get("required", []))
+        fields = ", ".join(
+            f"`{field}`{'' if field in required else '?'}: {_field_type(spec)}"
+            for field, spec in args.get("properties", {}).items()
+        )
+        result = ", ".join(f"`{r}`" for r in command["result"]) or "`{}`"
+        note = " (server only)" if command["system_only"] else ""
+        lines.append(f"| `{name}`{note} — {command['summary']} | {fields or '—'} | {result} |")
+    return "\n".join(lines) + "\n"
+
+
 def _protocol(args: argparse.Namespace) -> int:
     schema = protocol_schema()
-    if args.json:
+    if args.markdown:
+        print(protocol_markdown(), end="")
+    elif args.json:
         print(json.dumps(schema, indent=2, ensure_ascii=False))
     else:
         for name, command in schema["commands"].items():
@@ -133,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     check.set_defaults(run=_check)
     proto = sub.add_parser("protocol", help="print the command catalogue")
     proto.add_argument("--json", action="store_true", help="the machine-readable schema")
+    proto.add_argument("--markdown", action="store_true", help="the command table of docs/protocol.md")
     proto.set_defaults(run=_protocol)
     def place(p: argparse.ArgumentParser, network: bool = False) -> None:
         p.add_argument("--config", type=Path, help="settings file (TOML)")

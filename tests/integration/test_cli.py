@@ -27,3 +27,15 @@ def test_protocol_json_lists_every_command_with_its_schema(capsys):
     assign = schema["commands"]["unit.assign"]["args"]
     assert set(assign["required"]) == {"incident_id", "units"}
     assert "bad_request" in schema["error_codes"]
+
+
+def test_docs_protocol_md_carries_the_generated_command_table():
+    from pathlib import Path
+
+    from server.__main__ import protocol_markdown
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
+    section = doc.split("<!-- commands:begin -->\n", 1)[1].split("<!-- commands:end -->", 1)[0]
+    assert section == protocol_markdown(), "regenerate with: hurrinet-server protocol --markdown"
+    for name in COMMANDS:
+        assert f"`{name}`" in section
