@@ -50,6 +50,7 @@ class Session:
     user: User
     queue: asyncio.Queue[str]
     joined: bool = False  # receives broadcasts once its hello is answered
+    dropped: bool = False  # closed for being too slow; nothing more is queued
 
     @property
     def actor(self) -> Actor:
@@ -150,11 +151,13 @@ class Hub:
             pass
 
     def _push(self, session: Session, frame: str) -> None:
+        if session.dropped:
+            return
         try:
             session.queue.put_nowait(frame)
         except asyncio.QueueFull:
             log.warning("session of user %s too slow; closing it so it resumes", session.user.id)
-            session.joined = False
+            session.joined, session.dropped = False, True
             self.sessions.discard(session)
             asyncio.ensure_future(session.connection.close(CLOSE_TOO_SLOW, "too slow; reconnect and resume"))
 

@@ -39,3 +39,24 @@ def test_docs_protocol_md_carries_the_generated_command_table():
     assert section == protocol_markdown(), "regenerate with: hurrinet-server protocol --markdown"
     for name in COMMANDS:
         assert f"`{name}`" in section
+
+
+def test_users_and_audit_from_the_command_line(tmp_path, capsys):
+    assert main(["user", "add", "maria", "--role", "supervisor", "--data-dir", str(tmp_path)]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert len(token) >= 40
+    assert main(["user", "add", "maria", "--data-dir", str(tmp_path)]) == 1
+    assert "exists already" in capsys.readouterr().err
+    assert main(["user", "revoke", "maria", "--data-dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["user", "list", "--data-dir", str(tmp_path)]) == 0
+    listing = capsys.readouterr().out
+    assert "maria" in listing and "supervisor" in listing and "revoked" in listing
+    from server.accounts import Accounts
+    from server.commands import Clock
+    from server.database import make_engine
+
+    accounts = Accounts(make_engine(sqlite_url(tmp_path / "hurrinet.db")))
+    accounts.audit(Clock().now(), "command", user_id="u1", command="incident.create", command_id="c9", result="ok")
+    assert main(["audit", "--since", "2000-01-01", "--data-dir", str(tmp_path)]) == 0
+    assert "kind=command user_id=u1 command=incident.create command_id=c9 result=ok" in capsys.readouterr().out

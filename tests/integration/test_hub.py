@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from server import wire
 from server.config import Settings
@@ -174,3 +174,41 @@ async def test_dispatch_alerts_are_acknowledged_and_timeouts_raised_by_the_serve
     timeout = [e for e in a.events if e["name"] == "unit.dispatch_timed_out"]
     assert len(timeout) == 1 and timeout[0]["data"]["unit"]["callsign"] == "E2"
     await a.close()
+
+
+async def test_repeated_failed_handshakes_slow_that_address_down(live):
+    live.hub.settings = HubSettings(failed_logins_per_minute=3, failed_login_delay_s=0.3)
+    loop = asyncio.get_running_loop()
+    durations = []
+    for _ in range(5):
+        began = loop.time()
+        with pytest.raises(InvalidStatus):
+            await connect(f"ws://127.0.0.1:{live.port}/ws", additional_headers={"Authorization": "Bearer guess"},
+                          open_timeout=5)  # fmt: skip
+        durations.append(loop.time() - began)
+    assert max(durations[:3]) < 0.3 <= min(durations[3:])
+    good = await Client.open(live.port, live.tokens["dispatcher"])  # the right token still gets in
+    await good.close()
+
+
+async def test_a_session_that_cannot_keep_up_is_closed_and_resumes(live):
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    live.hub.settings = HubSettings(queue_limit=3)  # the slow session may hold 3 frames
+    slow = await Client.open(live.port, live.tokens["observer"])
+    live.hub.settings = HubSettings()
+    incident = (await a.ok("incident.create", incident_type="STRFIRE", location=CASTRIES_SQUARE))["incident_id"]
+    await a.ok("unit.set_state", unit="E1", state="available_radio")
+    await a.ok("unit.set_state", unit="E2", state="available_radio")
+    await slow.until_seq(3)
+    # one command, many events at once: more than the slow session's queue may hold
+    await a.ok("unit.assign", incident_id=incident, units=["E1", "E2"], state="on_scene")
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            await slow.receive()
+    assert closed.value.rcvd.code == 4001
+    assert len(a.events) == live.hub.runner.world.seq  # the others are not held back
+    resumed = await Client.open(live.port, live.tokens["observer"], last_seq=slow.events[-1]["seq"])
+    assert resumed.welcome["mode"] == "replay"
+    seqs = [e["seq"] for e in slow.events] + [e["seq"] for e in resumed.events]
+    assert seqs == list(range(1, live.hub.runner.world.seq + 1))
+    await resumed.close(), await a.close()
