@@ -40,9 +40,7 @@ class Client:
         assert frame["type"] == "welcome", frame
         self.welcome = frame
         if frame["mode"] == "replay":
-            while not self.events or self.events[-1]["seq"] < frame["seq"]:
-                if frame["seq"] == last_seq:
-                    break
+            while (self.events[-1]["seq"] if self.events else last_seq) < frame["seq"]:
                 await self.receive()
         return frame
 
