@@ -51,6 +51,7 @@ class Session:
     queue: asyncio.Queue[str]
     joined: bool = False  # receives broadcasts once its hello is answered
     dropped: bool = False  # closed for being too slow; nothing more is queued
+    closing: asyncio.Task[None] | None = None
 
     @property
     def actor(self) -> Actor:
@@ -159,7 +160,9 @@ class Hub:
             log.warning("session of user %s too slow; closing it so it resumes", session.user.id)
             session.joined, session.dropped = False, True
             self.sessions.discard(session)
-            asyncio.ensure_future(session.connection.close(CLOSE_TOO_SLOW, "too slow; reconnect and resume"))
+            session.closing = asyncio.ensure_future(
+                session.connection.close(CLOSE_TOO_SLOW, "too slow; reconnect and resume")
+            )
 
     def _handle(self, session: Session, message: str | bytes) -> None:
         size = len(message.encode() if isinstance(message, str) else message)
@@ -257,9 +260,12 @@ class Hub:
             self._run_system("alert.ack", {"unit": unit.callsign, "target_id": target_id})
 
     def _start_dispatch_timer(self, callsign: str, since: str) -> None:
-        loop = asyncio.get_running_loop()
+        def fire() -> None:
+            self._timers.discard(handle)
+            self._run_system("unit.dispatch_timeout", {"unit": callsign, "since": since})
+
         delay = self.runner.world.deployment.dispatch_timeout_s
-        handle = loop.call_later(delay, self._run_system, "unit.dispatch_timeout", {"unit": callsign, "since": since})
+        handle = asyncio.get_running_loop().call_later(delay, fire)
         self._timers.add(handle)
 
     def cancel_timers(self) -> None:
