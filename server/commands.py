@@ -89,7 +89,14 @@ class CommandRunner:
             outcome = CommandOutcome(False, error.to_wire())
             self.store.record_refusal(command_id, name, actor.user_id, now, outcome.result)
             return outcome
-        return self._commit(change, value, (command_id, name, actor.user_id))
+        try:
+            return self._commit(change, value, (command_id, name, actor.user_id))
+        except Exception:
+            # Nothing was applied (the transaction rolled back, the world is untouched) and nothing
+            # is stored under the command id, so the client may simply resend it.
+            log.exception("command %s (%s) failed to commit", command_id, name)
+            return CommandOutcome(False, {"code": "internal", "message": "the server could not store the change; "
+                                          "nothing was applied, resend the command", "details": {}})
 
     def run_system(self, name: str, args: dict[str, Any]) -> CommandOutcome:
         """A command of the server itself (timers): no command id, no stored result."""

@@ -127,3 +127,17 @@ def test_unknown_commands_and_non_object_args(desk):
     assert desk.refused("incident.explode")["code"] == "unknown_command"
     outcome = desk.runner.run("c-list", "incident.create", ["not", "an", "object"], desk.actor)
     assert outcome.result["code"] == "bad_request"
+
+
+def test_a_storage_failure_applies_nothing_and_the_command_can_be_resent(desk, monkeypatch):
+    real_commit = desk.runner.store.commit
+
+    def failing(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(desk.runner.store, "commit", failing)
+    outcome = desk.send("incident.create", command_id="retry-me", description="during the outage")
+    assert outcome.result["code"] == "internal" and desk.world.incidents == {} and desk.world.seq == 0
+    monkeypatch.setattr(desk.runner.store, "commit", real_commit)
+    assert desk.send("incident.create", command_id="retry-me", description="during the outage").ok
+    assert len(desk.world.incidents) == 1
