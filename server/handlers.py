@@ -7,10 +7,10 @@ command its own `Change` and commits it as one transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from . import protocol as p
+from . import wire
 from .domain.operations import calls, incidents, resources, units
 from .domain.values import Coordinates, Staffing
 from .domain.world import Change
@@ -126,7 +126,7 @@ def alert_ack(ch: Change, a: p.AlertAck) -> Value:
 
 
 def unit_dispatch_timeout(ch: Change, a: p.UnitDispatchTimeout) -> Value:
-    return {"timed_out": units.dispatch_timeout(ch, a.unit, datetime.fromisoformat(a.since.replace("Z", "+00:00")))}
+    return {"timed_out": units.dispatch_timeout(ch, a.unit, wire.parse_iso(a.since))}
 
 
 def resource_update(ch: Change, a: p.ResourceUpdate) -> Value:

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,7 +102,8 @@ class Hub:
         self.settings = settings or HubSettings()
         self.sessions: set[Session] = set()
         self._throttle = _Throttle()
-        self._users: dict[ServerConnection, User] = {}
+        # handshake → handler; weak so a connection whose upgrade fails leaves nothing behind
+        self._users: weakref.WeakKeyDictionary[ServerConnection, User] = weakref.WeakKeyDictionary()
         self._timers: set[asyncio.TimerHandle] = set()
 
     def now(self) -> datetime:

@@ -239,7 +239,3 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("resource.release", ResourceRelease, (), "Free an allocation."),
     )
 }
-
-
-def command_frame(command_id: str, name: str, args: Json) -> Json:
-    return {"type": "command", "command_id": command_id, "name": name, "args": args}

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from .errors import InvalidTransition, InvariantViolated, ValidationFailed
+from .errors import InvalidTransition, InvariantViolated
 from .location import Location
 from .reference import Priority
 from .values import Staffing
@@ -273,8 +273,3 @@ def check_priority_n(incident: Incident, has_public_calls: bool) -> None:
             incident_id=incident.id,
         )
 
-
-def check_quantity(field: str, value: int, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValidationFailed(f"{field} must be a whole number of at least {minimum}", field=field)
-    return value

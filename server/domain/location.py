@@ -26,8 +26,6 @@ class Address:
     coordinates: Coordinates | None = None
     details: str | None = None
 
-    def summary(self) -> str:
-        return f"{self.number} {self.street}" if self.number else self.street
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +37,6 @@ class Intersection:
     coordinates: Coordinates | None = None
     details: str | None = None
 
-    def summary(self) -> str:
-        return f"{self.road_a} / {self.road_b}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +47,6 @@ class Place:
     coordinates: Coordinates | None = None
     details: str | None = None
 
-    def summary(self) -> str:
-        return self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +59,6 @@ class Relative:
     details: str
     coordinates: Coordinates | None = None
 
-    def summary(self) -> str:
-        return f"near {self.reference}"
 
 
 Location = Address | Intersection | Place | Relative
@@ -137,6 +129,3 @@ def location_to_wire(location: Location) -> dict[str, Any]:
         out[name] = value.to_wire() if isinstance(value, Coordinates) else value
     return out
 
-
-def location_summary(location: Location | None) -> str:
-    return "" if location is None else location.summary()

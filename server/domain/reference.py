@@ -16,11 +16,6 @@ class Priority(StrEnum):
     D = "D"
     N = "N"  # intra-agency operational order, shown apart from all others
 
-    @property
-    def rank(self) -> int:
-        """A is most urgent; N sorts after every real emergency."""
-        return "ABCDN".index(self.value)
-
 
 class AlertTargetType(StrEnum):
     STATION_PRINTER = "station_printer"

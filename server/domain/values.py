@@ -38,6 +38,13 @@ def check_text(field: str, value: object, limit: int, *, required: bool = False)
     return value
 
 
+def check_count(field: str, value: object, *, minimum: int = 1) -> int:
+    """A whole number of at least `minimum` (quantities, capacities)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValidationFailed(f"{field} must be a whole number of at least {minimum}", field=field)
+    return value
+
+
 def require_text(field: str, value: object, limit: int) -> str:
     text = check_text(field, value, limit, required=True)
     assert text is not None  # required=True never returns None

@@ -29,10 +29,6 @@ class Actor:
     user_id: str | None = None
     role: str | None = None
 
-    @property
-    def is_system(self) -> bool:
-        return self.user_id is None
-
 
 SYSTEM = Actor()
 

@@ -189,15 +189,18 @@ def test_reassignment_from_any_assigned_state(desk, state):
     first, second = desk.ready_incident(), desk.ready_incident()
     desk.available("E1")
     desk.ok("unit.assign", incident_id=first, units=["E1"])
-    if state == "dispatching":
-        desk.ok("unit.dispatch", incident_id=first)
-    elif state == "available_radio":
-        desk.ok("unit.set_state", unit="E1", state="on_scene")
-        desk.ok("unit.set_state", unit="E1", state="available_radio")
-    elif state != "assigned":
-        desk.ok("unit.set_state", unit="E1", state=state) if state != "dispatched" else desk.ok(
-            "unit.confirm_dispatch", unit="E1"
-        )
+    steps = {
+        "assigned": [],
+        "dispatching": [("unit.dispatch", {"incident_id": first})],
+        "dispatched": [("unit.confirm_dispatch", {"unit": "E1"})],
+        "en_route": [("unit.set_state", {"unit": "E1", "state": "en_route"})],
+        "on_scene": [("unit.set_state", {"unit": "E1", "state": "on_scene"})],
+        "available_radio": [("unit.set_state", {"unit": "E1", "state": "on_scene"}),
+                            ("unit.set_state", {"unit": "E1", "state": "available_radio"})],
+    }  # fmt: skip
+    for name, args in steps[state]:
+        desk.ok(name, **args)
+    assert desk.status("E1").state == (state if state != "assigned" else "assigned_radio")
     desk.clock.advance(30)
     desk.ok("unit.reassign", unit="E1", incident_id=second, state="en_route")
     old, new = desk.record(first, "E1"), desk.record(second, "E1")

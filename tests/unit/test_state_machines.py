@@ -1,5 +1,6 @@
 """Both state machines, every pair of states: allowed exactly where domain.md says."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -76,8 +77,6 @@ def test_unit_status_transition_table(source, target):
 @pytest.mark.parametrize("target", ["queued", "active"])
 @pytest.mark.parametrize("missing", ["incident_type", "incident_priority", "location"])
 def test_type_priority_location_needed_before_queued_or_active(target, missing):
-    from dataclasses import replace
-
     incident = replace(complete_incident("new"), **{missing: None})
     with pytest.raises(InvariantViolated) as caught:
         check_transition(incident, IncidentState(target))
@@ -90,8 +89,6 @@ def test_monitored_needs_nothing():
 
 
 def test_a_unit_is_needed_before_active():
-    from dataclasses import replace
-
     incident = replace(complete_incident("queued"), units=())
     with pytest.raises(InvariantViolated) as caught:
         check_transition(incident, IncidentState.ACTIVE)
@@ -99,8 +96,6 @@ def test_a_unit_is_needed_before_active():
 
 
 def test_cannot_end_with_open_assignments_and_the_error_lists_them():
-    from dataclasses import replace
-
     incident = complete_incident("active")
     incident = replace(incident, units=(*incident.units, IncidentUnit("iu2", "u2", "M4", T0),
                                         IncidentUnit("iu3", "u3", "P7", T0)))  # fmt: skip

@@ -9,14 +9,11 @@ from ..call import PICKABLE, Call, CallState, Outcome, ensure_active, missing_to
 from ..errors import Conflict, InvariantViolated, ValidationFailed
 from ..incident import ChangeKind as Kind
 from ..incident import Incident, IncidentState, check_priority_n, ensure_open
-from ..location import location_to_wire
 from ..reference import Priority
 from ..values import CALLER_NAME_MAX, DESCRIPTION_MAX, check_text, parse_phone
 from ..world import Change
 from . import log
 from .incidents import parse_location
-
-CALL_FIELDS = ("caller_name", "caller_phone", "location", "description", "outcome", "outcome_rationale")
 
 
 def _parse_outcome(value: Any) -> Outcome | None:
@@ -106,15 +103,11 @@ def create_incident(ch: Change, call_id: str) -> str:
         id=ch.new_id(), state=IncidentState.NEW, incident_created=ch.now, location=call.location
     )
     if call.location is not None:
-        incident, _ = log.automatic(ch, incident, Kind.LOCATION, _location_value(call))
+        incident, _ = log.automatic(ch, incident, Kind.LOCATION, call.location)
     call, incident = _link(ch, call, incident, Outcome.INCIDENT_CREATED)
     ch.emit("incident.created", incident=incident)
     ch.emit("call.updated", call=call, incident=incident)
     return incident.id
-
-
-def _location_value(call: Call) -> Any:
-    return None if call.location is None else location_to_wire(call.location)
 
 
 def attach(ch: Change, call_id: str, incident_id: str) -> None:
@@ -159,7 +152,7 @@ def copy_location(ch: Change, call_id: str) -> None:
     ensure_open(incident)
     if incident.location == call.location:
         return
-    log.record(ch, replace(incident, location=call.location), Kind.LOCATION, _location_value(call), "incident.updated")
+    log.record(ch, replace(incident, location=call.location), Kind.LOCATION, call.location, "incident.updated")
 
 
 def end(ch: Change, call_id: str) -> None:

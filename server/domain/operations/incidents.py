@@ -12,15 +12,14 @@ from ..incident import (
     IncidentState,
     Need,
     check_priority_n,
-    check_quantity,
     check_transition,
     ensure_open,
     transitioned,
 )
-from ..location import Location, location_from_wire, location_to_wire
+from ..location import Location, location_from_wire
 from ..reference import Priority
 from ..resources import ResourceType
-from ..values import DESCRIPTION_MAX, check_text, require_text
+from ..values import DESCRIPTION_MAX, check_count, check_text, require_text
 from ..world import Change
 from . import log
 from .resources import release_all
@@ -83,12 +82,6 @@ def _with_type_defaults(ch: Change, incident: Incident, parsed: dict[str, Any]) 
     return {**defaults, **parsed}
 
 
-def _log_value(name: str, value: Any) -> Any:
-    if name == "location":
-        return None if value is None else location_to_wire(value)
-    return None if value is None else str(value)
-
-
 _KIND_OF_FIELD = {
     "incident_type": Kind.INCIDENT_TYPE,
     "incident_priority": Kind.INCIDENT_PRIORITY,
@@ -116,7 +109,7 @@ def _apply_fields(ch: Change, incident: Incident, parsed: dict[str, Any]) -> tup
             continue
         current = replace(current, **{name: parsed[name]})
         if name in _KIND_OF_FIELD:
-            current, entry = log.automatic(ch, current, _KIND_OF_FIELD[name], _log_value(name, parsed[name]))
+            current, entry = log.automatic(ch, current, _KIND_OF_FIELD[name], parsed[name])
             entries.append(entry)
     check_priority_n(current, has_public_calls=bool(current.call_ids))
     return current, entries
@@ -191,6 +184,6 @@ def add_need(ch: Change, incident_id: str, resource_type: Any, quantity: Any) ->
         raise ValidationFailed(
             f"resource_type must be one of {', '.join(ResourceType)}", field="resource_type"
         ) from None
-    need = Need(id=ch.new_id(), resource_type=kind, quantity=check_quantity("quantity", quantity))
+    need = Need(id=ch.new_id(), resource_type=kind, quantity=check_count("quantity", quantity))
     ch.emit("incident.updated", incident=ch.put_incident(incident.with_need(need)))
     return need.id

@@ -6,7 +6,17 @@ from typing import Any
 
 from ..incident import ChangeKind as Kind
 from ..incident import EntryType, Incident, LogEntry
+from ..location import VARIANTS, location_to_wire
 from ..world import Change
+
+
+def loggable(value: Any) -> Any:
+    """A new value as change_data records it: locations in their wire form, enums as text."""
+    if value is None or isinstance(value, dict | int):
+        return value
+    if isinstance(value, tuple(VARIANTS.values())):
+        return location_to_wire(value)
+    return str(value)
 
 
 def automatic(ch: Change, incident: Incident, kind: Kind, value: Any) -> tuple[Incident, LogEntry]:
@@ -17,7 +27,7 @@ def automatic(ch: Change, incident: Incident, kind: Kind, value: Any) -> tuple[I
         log_timestamp=ch.now,
         entry_type=EntryType.AUTOMATIC,
         dispatcher=ch.actor.user_id,
-        change_data={"change": kind.value, "value": value},
+        change_data={"change": kind.value, "value": loggable(value)},
     )
     return incident.logged(entry), entry
 

@@ -6,15 +6,16 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import InvariantViolated, NotFound, ValidationFailed
-from ..incident import Allocation, Incident, Need, check_quantity, ensure_open
+from ..incident import Allocation, Incident, Need, ensure_open
 from ..incident import ChangeKind as Kind
 from ..resources import Resource
+from ..values import check_count
 from ..world import Change
 from . import log
 
 
 def _count(field: str, value: Any) -> int:
-    return check_quantity(field, value, minimum=0)
+    return check_count(field, value, minimum=0)
 
 
 def allocated_at(ch: Change, resource_id: str) -> int:
@@ -74,7 +75,7 @@ def allocate(ch: Change, resource_id: str, need_id: str, quantity: Any) -> str:
     incident, need = _find_need(ch, need_id)
     incident = ch.incident(incident.id)
     ensure_open(incident)
-    quantity = check_quantity("quantity", quantity)
+    quantity = check_count("quantity", quantity)
     if resource.resource_type != need.resource_type:
         raise ValidationFailed(
             f"{resource.name} is {resource.resource_type}; the need is for {need.resource_type}",
