@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import urllib.request
 from dataclasses import replace
 
@@ -13,24 +12,15 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from server import wire
-from server.config import Settings
-from server.database import sqlite_url
 from server.hub import HubSettings
-from server.serve import running
 from tests.support.client import Client
 from tests.support.desk import CASTRIES_SQUARE
+from tests.support.live import live_server
 
 
 @pytest.fixture
 async def live(template_db, tmp_path):
-    shutil.copyfile(template_db, tmp_path / "hub.db")
-    settings = Settings(host="127.0.0.1", port=0, data_dir=tmp_path, database_url=sqlite_url(tmp_path / "hub.db"),
-                        alert_delay_s=0.05)  # fmt: skip
-    async with running(settings) as server:
-        hub = server.hub
-        now = hub.runner.clock.now()
-        server.tokens = {role: hub.accounts.add(role, role, now)[1]
-                         for role in ("dispatcher", "supervisor", "observer", "unit")}  # fmt: skip
+    async with live_server(template_db, tmp_path, alert_delay_s=0.05) as server:
         yield server
 
 
