@@ -55,6 +55,7 @@ class Replica:
         self.calls: dict[str, Entity] = {}
         self.resources: dict[str, Entity] = {}
         self.unit_by_callsign: dict[str, Entity] = {}
+        self.gazetteer: list[Entity] = []
 
     @property
     def loaded(self) -> bool:
@@ -71,6 +72,7 @@ class Replica:
         self.calls = {c["id"]: c for c in snapshot["calls"]}
         self.resources = {r["id"]: r for r in snapshot["resources"]}
         self.unit_by_callsign = {u["callsign"]: u for u in self.units.values()}
+        self.gazetteer = snapshot.get("gazetteer", [])
         return Update(full=True)
 
     def apply(self, event: Entity) -> Update:

@@ -352,6 +352,7 @@ class Store:
                 ])  # fmt: skip
         loaded = self.load_world()
         loaded.deployment = data.deployment
+        loaded.gazetteer = data.gazetteer
         return loaded
 
     # --- commands -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 from .domain.call import Call
 from .domain.incident import Allocation, Incident, IncidentUnit, LogEntry, Need
 from .domain.location import location_to_wire
-from .domain.reference import IncidentType, Station
+from .domain.reference import GazetteerEntry, IncidentType, Station
 from .domain.resources import Resource
 from .domain.unit_status import UnitStatus
 from .domain.world import Event, World
@@ -189,6 +189,11 @@ def incident_type(item: IncidentType) -> dict[str, Any]:
     }
 
 
+def gazetteer_entry(item: GazetteerEntry) -> dict[str, Any]:
+    return _compact({"kind": item.kind, "name": item.name, "district": item.district,
+                     "coordinates": item.coordinates.to_wire(), "road_b": item.road_b})  # fmt: skip
+
+
 def event_data(world: World, event: Event) -> dict[str, Any]:
     """The event's `data`: each changed entity's whole new state, keyed by kind."""
     shapes = {
@@ -213,4 +218,7 @@ def snapshot(world: World) -> dict[str, Any]:
         "incidents": [incident(i) for i in world.incidents.values()],
         "calls": [call(c) for c in world.calls.values()],
         "resources": [resource(r) for r in world.resources.values()],
+        # Small (hundreds of rows) and read on every keystroke of a location: the workstation
+        # keeps it rather than asking the server over a slow link.
+        "gazetteer": [gazetteer_entry(g) for g in world.gazetteer],
     }

@@ -16,7 +16,7 @@ from typing import Any
 from .call import Call
 from .errors import NotFound, ValidationFailed
 from .incident import Incident
-from .reference import AlertTarget, Deployment, District, IncidentType, Station, Unit
+from .reference import AlertTarget, Deployment, District, GazetteerEntry, IncidentType, Station, Unit
 from .resources import Resource
 from .unit_status import UnitStatus
 from .values import parse_callsign
@@ -63,6 +63,7 @@ class World:
     incidents: dict[str, Incident] = field(default_factory=dict)
     calls: dict[str, Call] = field(default_factory=dict)
     resources: dict[str, Resource] = field(default_factory=dict)
+    gazetteer: tuple[GazetteerEntry, ...] = ()  # from the reference files; never stored
     seq: int = 0
     _callsigns: dict[str, str] = field(default_factory=dict, repr=False)
 
