@@ -129,6 +129,7 @@ class ServerLink:
         self.delays: list[float] = []  # every backoff delay chosen, for the curious (and tests)
         self.welcome_modes: list[str] = []  # "snapshot" or "replay", one per session
         self._outbox: dict[str, _Pending] = {}
+        self.own_ids: set[str] = set()  # our command ids: their events are ours, not the room's
         self._connection: ClientConnection | None = None
         self._retry = asyncio.Event()
         self._closed = False
@@ -250,6 +251,7 @@ class ServerLink:
         frame = json.dumps({"type": "command", "command_id": command_id, "name": name, "args": args or {}})
         pending = _Pending(frame, asyncio.get_running_loop().create_future())
         self._outbox[command_id] = pending
+        self.own_ids.add(command_id)
         if self.status.connected:
             self._send(pending)
         return pending.future

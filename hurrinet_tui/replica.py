@@ -31,13 +31,13 @@ class Update:
     units: set[str] = field(default_factory=set)
     calls: set[str] = field(default_factory=set)
     resources: set[str] = field(default_factory=set)
-    event: Entity | None = None
+    events: list[Entity] = field(default_factory=list)
 
     def merge(self, other: Update) -> None:
         self.full = self.full or other.full
         for kind in ("incidents", "units", "calls", "resources"):
             getattr(self, kind).update(getattr(other, kind))
-        self.event = other.event or self.event
+        self.events.extend(other.events)
 
 
 _KINDS = {"incident": "incidents", "unit": "units", "call": "calls", "resource": "resources"}
@@ -83,7 +83,7 @@ class Replica:
             return Update()
         if event["seq"] != self.seq + 1:
             raise SeqGap(self.seq + 1, event["seq"])
-        update = Update(event=event)
+        update = Update(events=[event])
         data = event["data"]
         if event["name"] == "incident.archived":
             self._archive(data["incident_id"], update)

@@ -1,0 +1,337 @@
+"""The dispatcher's command line: short mnemonics → protocol commands (pure, no Textual).
+
+A line is a verb and its words: `as E12 M4` assigns two units to the selected incident,
+`ni flood a @ castries market // water to the knees` opens an incident. Words that name
+things are matched the way a dispatcher types them: callsigns and type codes ignoring case,
+incidents by `#` and the first characters of their id, and any unique prefix. The incident a
+verb acts on is the selected one unless a `#ref` names another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .replica import Entity, Replica
+
+PRIORITIES = ("A", "B", "C", "D", "N")
+INCIDENT_STATES = ("queued", "active", "monitored")
+SHORT_ID = 6  # characters of an incident id shown on the board and typed after `#`
+
+
+class CommandLineError(ValueError):
+    """The line cannot become a command; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LocalAction:
+    """Something the workstation does itself (find, help, toggles)."""
+
+    name: str
+    argument: str = ""
+
+
+@dataclass(frozen=True)
+class Verb:
+    key: str  # the mnemonic
+    aliases: tuple[str, ...]
+    usage: str
+    summary: str
+    needs_incident: bool = False
+    binding: str | None = None  # the key that does it without the command line
+
+
+VERBS: tuple[Verb, ...] = (
+    Verb("ni", ("new",), "ni [TYPE] [A–D|N] [@ PLACE] [// DESCRIPTION]", "new incident", binding="n"),
+    Verb("ty", ("type",), "ty [#INC] TYPE", "set the incident type", True),
+    Verb("pr", ("priority",), "pr [#INC] A–D|N", "set the priority", True),
+    Verb("lo", ("locate", "location"), "lo [#INC] PLACE", "set the location from the gazetteer", True),
+    Verb("st", ("state",), "st [#INC] queued|active|monitored", "move the incident's state", True),
+    Verb("cl", ("close",), "cl [#INC]", "close the incident", True, binding="c"),
+    Verb("as", ("assign",), "as [#INC] UNIT… [er|os]", "assign units (er/os: already en route/on scene)", True, "a"),
+    Verb("d", ("dispatch",), "d [#INC] [UNIT…]", "dispatch assigned units (all if none named)", True, "d"),
+    Verb("cf", ("confirm",), "cf UNIT…", "confirm a dispatch by hand"),
+    Verb("ua", ("unassign",), "ua UNIT…", "undo an assignment before dispatch"),
+    Verb("ra", ("reassign",), "ra UNIT… #INC", "move assigned units to another incident"),
+    Verb("av", ("available",), "av UNIT…", "unit available on radio"),
+    Verb("avs", ("station",), "avs UNIT…", "unit available at station"),
+    Verb("er", ("enroute",), "er UNIT…", "unit en route"),
+    Verb("os", ("onscene",), "os UNIT…", "unit on scene"),
+    Verb("oos", ("outofservice", "unavailable"), "oos UNIT…", "unit out of service"),
+    Verb("no", ("note",), "no [#INC] TEXT", "add a note to the incident log", True),
+    Verb("f", ("find", "filter"), "f [TEXT]", "filter the board and roster (empty: clear)", binding="slash"),
+    Verb("ended", ("showended",), "ended", "show or hide ended incidents", binding="e"),
+    Verb("sim", ("simulation",), "sim", "pause or resume the demo simulation"),
+    Verb("help", ("?",), "help", "list keys and commands", binding="f1"),
+)
+
+UNIT_STATE_OF = {"av": "available_radio", "avs": "available_station", "er": "en_route", "os": "on_scene",
+                 "oos": "unavailable", "cf": "dispatched"}  # fmt: skip
+IMMEDIATE = {"er": "en_route", "os": "on_scene", "dp": "dispatched"}
+LOCAL = {"f", "ended", "sim", "help"}
+
+
+@dataclass
+class Context:
+    """What a line is read against: the replica and the incident selected on the board."""
+
+    replica: Replica
+    selected_incident: str | None = None
+    selected_unit: str | None = None
+    words: list[str] = field(default_factory=list)
+
+
+def find_verb(word: str) -> Verb:
+    word = word.lower()
+    for verb in VERBS:
+        if word == verb.key or word in verb.aliases:
+            return verb
+    matches = unique(
+        (v for v in VERBS for name in (v.key, *v.aliases) if len(word) >= 2 and name.startswith(word)),
+    )
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise CommandLineError(f"{word!r} could be {', '.join(v.key for v in matches)}; type more")
+    raise CommandLineError(f"unknown command {word!r}; F1 lists the commands")
+
+
+def unique(items: Iterable[Any]) -> list[Any]:
+    return list(dict.fromkeys(items))
+
+
+def parse(line: str, context: Context) -> list[Command] | LocalAction:
+    """One line → the commands to send (in order) or a local action."""
+    head, _, description = line.partition("//")
+    words = head.split()
+    if not words:
+        raise CommandLineError("type a command (F1 lists them)")
+    verb = find_verb(words[0])
+    rest = words[1:]
+    if verb.key in LOCAL:
+        return LocalAction(verb.key, " ".join(rest))
+    incident_ref = [w for w in rest if w.startswith("#")]
+    rest = [w for w in rest if not w.startswith("#")]
+    replica = context.replica
+    if verb.key == "ni":
+        return [Command("incident.create", _new_incident(rest, description.strip(), replica))]
+    if verb.key == "ra":
+        if len(incident_ref) != 1:
+            raise CommandLineError("reassign needs the incident to move to: ra UNIT… #INC")
+        target = resolve_incident(incident_ref[0], replica)
+        return [Command("unit.reassign", {"unit": u, "incident_id": target}) for u in _units(rest, replica)]
+    if verb.key in UNIT_STATE_OF or verb.key == "ua":
+        units = _units(rest, replica, default=context.selected_unit)
+        if verb.key == "ua":
+            return [Command("unit.unassign", {"unit": u}) for u in units]
+        if verb.key == "cf":
+            return [Command("unit.confirm_dispatch", {"unit": u}) for u in units]
+        return [Command("unit.set_state", {"unit": u, "state": UNIT_STATE_OF[verb.key]}) for u in units]
+    incident = _incident(incident_ref, context)
+    if verb.key == "ty":
+        return [Command("incident.update", {"incident_id": incident, "incident_type": resolve_type(_one(rest, "TYPE"), replica)})]
+    if verb.key == "pr":
+        return [Command("incident.update", {"incident_id": incident, "incident_priority": resolve_priority(_one(rest, "priority"))})]
+    if verb.key == "lo":
+        return [Command("incident.update", {"incident_id": incident, "location": resolve_place(" ".join(rest), replica)})]
+    if verb.key == "st":
+        return [Command("incident.set_state", {"incident_id": incident, "state": resolve_state(_one(rest, "state"))})]
+    if verb.key == "cl":
+        return [Command("incident.close", {"incident_id": incident})]
+    if verb.key == "no":
+        text = " ".join(rest) + (f" {description.strip()}" if description.strip() else "")
+        if not text.strip():
+            raise CommandLineError("a note needs its text: no TEXT")
+        return [Command("incident.note", {"incident_id": incident, "text": text.strip()})]
+    if verb.key == "as":
+        state = IMMEDIATE.get(rest[-1].lower()) if rest else None
+        units = _units(rest[:-1] if state else rest, replica)
+        args: dict[str, Any] = {"incident_id": incident, "units": units}
+        return [Command("unit.assign", args | ({"state": state} if state else {}))]
+    if verb.key == "d":
+        args = {"incident_id": incident}
+        return [Command("unit.dispatch", args | ({"units": _units(rest, replica)} if rest else {}))]
+    raise CommandLineError(f"{verb.key} is not wired to a command")  # a VERBS entry without a branch
+
+
+# --- the words of a line --------------------------------------------------------------------------
+def _one(words: list[str], what: str) -> str:
+    if len(words) != 1:
+        raise CommandLineError(f"expected one {what}, got {len(words) or 'none'}")
+    return words[0]
+
+
+def _incident(refs: list[str], context: Context) -> str:
+    if len(refs) > 1:
+        raise CommandLineError("name at most one incident (#ref)")
+    if refs:
+        return resolve_incident(refs[0], context.replica)
+    if context.selected_incident is None:
+        raise CommandLineError("select an incident on the board or name one with #ref")
+    return context.selected_incident
+
+
+def _units(words: list[str], replica: Replica, default: str | None = None) -> list[str]:
+    if not words and default:
+        return [default]
+    if not words:
+        raise CommandLineError("name at least one unit (callsign)")
+    return [resolve_callsign(w, replica) for w in words]
+
+
+def _new_incident(words: list[str], description: str, replica: Replica) -> dict[str, Any]:
+    head, at, place = " ".join(words).partition("@")
+    args: dict[str, Any] = {}
+    for word in head.split():
+        if word.upper() in PRIORITIES and "incident_priority" not in args:
+            args["incident_priority"] = word.upper()
+        elif "incident_type" not in args:
+            args["incident_type"] = resolve_type(word, replica)
+        else:
+            raise CommandLineError(f"did not understand {word!r}; put a place after @ and a description after //")
+    if at:
+        args["location"] = resolve_place(place, replica)
+    if description:
+        args["description"] = description
+    return args
+
+
+def _prefixed(word: str, names: Iterable[str], what: str) -> str:
+    """The name equal to word ignoring case, else the only one it begins."""
+    folded = word.casefold()
+    names = list(names)
+    exact = [n for n in names if n.casefold() == folded]
+    if exact:
+        return exact[0]
+    matches = sorted(n for n in names if n.casefold().startswith(folded))
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        shown = ", ".join(matches[:6]) + ("…" if len(matches) > 6 else "")
+        raise CommandLineError(f"{word!r} could be {what} {shown}; type more")
+    raise CommandLineError(f"no {what} {word!r}")
+
+
+def resolve_callsign(word: str, replica: Replica) -> str:
+    return _prefixed(word, replica.unit_by_callsign, "unit")
+
+
+def resolve_type(word: str, replica: Replica) -> str:
+    return _prefixed(word, replica.incident_types, "incident type")
+
+
+def resolve_priority(word: str) -> str:
+    if word.upper() not in PRIORITIES:
+        raise CommandLineError(f"priority is one of {', '.join(PRIORITIES)}, not {word!r}")
+    return word.upper()
+
+
+def resolve_state(word: str) -> str:
+    return _prefixed(word, INCIDENT_STATES, "incident state")
+
+
+def resolve_incident(ref: str, replica: Replica) -> str:
+    ref = ref.removeprefix("#")
+    if not ref:
+        raise CommandLineError("an incident reference is # and the first characters of its id")
+    folded = ref.casefold()
+    matches = [i for i in replica.incidents if i.casefold().startswith(folded)]
+    exact = [i for i in matches if i.startswith(ref)]
+    if len(exact) == 1 or len(matches) == 1:
+        return (exact or matches)[0]
+    if matches:
+        raise CommandLineError(f"#{ref} matches {len(matches)} incidents; type more of the id")
+    raise CommandLineError(f"no incident #{ref}")
+
+
+def short_id(incident_id: str) -> str:
+    return incident_id[:SHORT_ID]
+
+
+# --- places ---------------------------------------------------------------------------------------
+def _ranked(query: str, gazetteer: list[Entity]) -> list[tuple[int, Entity]]:
+    """(rank, row) for a typed name: 0 the whole label, 1 every word begins a word, 2 anywhere."""
+    words = query.casefold().split()
+    if not words:
+        return []
+    ranked = []
+    for entry in gazetteer:
+        label = place_label(entry).casefold()
+        if not all(w in label for w in words):
+            continue
+        label_words = label.replace("/", " ").split()
+        prefixes = all(any(n.startswith(w) for n in label_words) for w in words)
+        rank = 0 if label == " ".join(words) or entry["name"].casefold() == " ".join(words) else 1 if prefixes else 2
+        ranked.append((rank, len(label), label, entry))
+    ranked.sort(key=lambda r: r[:3])
+    return [(rank, entry) for rank, _, _, entry in ranked]
+
+
+def search_places(query: str, gazetteer: list[Entity], limit: int = 8) -> list[Entity]:
+    """Gazetteer rows for a typed name, best first."""
+    return [entry for _, entry in _ranked(query, gazetteer)[:limit]]
+
+
+def place_label(entry: Entity) -> str:
+    road_b = entry.get("road_b")
+    return f"{entry['name']} / {road_b}" if road_b else entry["name"]
+
+
+def location_of(entry: Entity) -> dict[str, Any]:
+    """A gazetteer row as a protocol location."""
+    base = {"district": entry["district"], "coordinates": entry["coordinates"]}
+    if entry["kind"] == "intersection":
+        return {"kind": "intersection", "road_a": entry["name"], "road_b": entry["road_b"], **base}
+    if entry["kind"] == "street":
+        return {"kind": "address", "street": entry["name"], **base}
+    return {"kind": "place", "name": entry["name"], **base}
+
+
+def resolve_place(text: str, replica: Replica) -> dict[str, Any]:
+    """The one gazetteer row the text names: an exact name, or the only good match."""
+    text = text.strip()
+    if not text:
+        raise CommandLineError("name a place after @ (from the gazetteer)")
+    ranked = _ranked(text, replica.gazetteer)
+    if not ranked:
+        raise CommandLineError(f"no place called {text!r} in the gazetteer")
+    best = [entry for rank, entry in ranked if rank == ranked[0][0]]
+    if len(best) > 1 and ranked[0][0] > 0:
+        shown = "; ".join(place_label(e) for e in best[:4]) + ("…" if len(best) > 4 else "")
+        raise CommandLineError(f"{text!r} could be {shown}; type more")
+    return location_of(best[0])
+
+
+# --- completion -----------------------------------------------------------------------------------
+def complete(line: str, replica: Replica) -> list[str]:
+    """Candidates for the word being typed (the last one), each a whole replacement line."""
+    if "@" in line:
+        head, _, place = line.rpartition("@")
+        return [f"{head}@ {place_label(e)}" for e in search_places(place, replica.gazetteer)]
+    words = line.split(" ")
+    last = words[-1]
+    stem = " ".join(words[:-1])
+    stem = f"{stem} " if stem else ""
+    if len(words) == 1:
+        names = unique(v.key for v in VERBS if v.key.startswith(last.lower()))
+    elif last.startswith("#"):
+        folded = last[1:].casefold()
+        names = sorted(f"#{short_id(i)}" for i in replica.incidents if i.casefold().startswith(folded))
+    else:
+        folded = last.casefold()
+        try:
+            verb = find_verb(words[0])
+        except CommandLineError:
+            return []
+        pool = list(replica.incident_types) if verb.key in ("ty", "ni") else list(replica.unit_by_callsign)
+        if verb.key == "st":
+            pool = list(INCIDENT_STATES)
+        names = sorted(n for n in pool if n.casefold().startswith(folded))
+    return [stem + name for name in names]

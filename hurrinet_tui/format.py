@@ -1,0 +1,126 @@
+"""How things read on a dispatcher's screen: labels, ages, log entries in words (pure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+UNIT_STATE_LABEL = {
+    "unavailable": "OUT OF SVC",
+    "available_radio": "AVAIL RADIO",
+    "available_station": "AVAIL STN",
+    "assigned_radio": "ASSIGNED",
+    "assigned_station": "ASSIGNED STN",
+    "dispatching": "DISPATCHING",
+    "dispatched": "DISPATCHED",
+    "en_route": "EN ROUTE",
+    "on_scene": "ON SCENE",
+}
+# The component class (colour) of each unit state; the label above carries the meaning too.
+UNIT_STATE_CLASS = {
+    "unavailable": "roster--out",
+    "available_radio": "roster--available",
+    "available_station": "roster--available",
+    "assigned_radio": "roster--assigned",
+    "assigned_station": "roster--assigned",
+    "dispatching": "roster--alerting",
+    "dispatched": "roster--busy",
+    "en_route": "roster--busy",
+    "on_scene": "roster--scene",
+}
+INCIDENT_STATE_LABEL = {"new": "NEW", "queued": "QUEUED", "active": "ACTIVE", "monitored": "MONITOR", "ended": "ENDED"}
+PRIORITY_CLASS = {"A": "board--prio-a", "B": "board--prio-b", "C": None, "D": None, "N": "board--prio-n"}
+
+TIMESTAMP_LABEL = {
+    "unit_assigned_at": "assigned",
+    "unit_dispatched": "dispatched",
+    "unit_en_route": "en route",
+    "unit_on_scene": "on scene",
+    "unit_available": "available",
+    "unit_back_at_station": "at station",
+    "unit_unassigned_at": "unassigned",
+}
+
+
+def parse_time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def age(since: str | None, now: datetime) -> str:
+    """Elapsed time as a dispatcher reads it at a glance: 45s, 12m, 3h05, 2d04."""
+    moment = parse_time(since)
+    if moment is None:
+        return ""
+    seconds = max(int((now - moment).total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+    return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}"
+
+
+def clock(text: str | None, zone) -> str:
+    moment = parse_time(text)
+    return moment.astimezone(zone).strftime("%H:%M:%S") if moment else ""
+
+
+def location_summary(location: dict[str, Any] | None) -> str:
+    if not location:
+        return ""
+    kind = location["kind"]
+    if kind == "address":
+        where = f"{location.get('number', '')} {location['street']}".strip()
+    elif kind == "intersection":
+        where = f"{location['road_a']} / {location['road_b']}"
+    elif kind == "relative":
+        where = f"near {location['reference']}"
+    else:
+        where = location["name"]
+    return f"{where}, {location['district']}"
+
+
+def staffing(value: dict[str, int] | None) -> str:
+    if not value:
+        return "–"
+    return f"{value['officers']}+{value['subofficers']}+{value['crew']}"
+
+
+def log_words(entry: dict[str, Any]) -> str:
+    """A log entry as a sentence: manual notes as written, automatic ones in words."""
+    if entry.get("description") is not None:
+        return entry["description"]
+    data = entry.get("change_data") or {}
+    change, value = data.get("change"), data.get("value")
+    if change == "state":
+        return f"State → {value}"
+    if change == "incident_type":
+        return f"Type → {value}" if value else "Type cleared"
+    if change == "incident_priority":
+        return f"Priority → {value}" if value else "Priority cleared"
+    if change == "location":
+        return f"Location → {location_summary(value)}" if value else "Location cleared"
+    if change == "description":
+        return f"Description → {value}" if value else "Description cleared"
+    if change == "call_linked":
+        return f"Call {str(value)[:6]} linked"
+    if change == "call_detached":
+        return f"Call {str(value)[:6]} detached"
+    if change == "unit_assigned":
+        return f"Unit {value} assigned"
+    if change == "dispatch_timeout":
+        return f"Unit {value}: dispatch not acknowledged in time"
+    if change == "dispatch_confirmed":
+        return f"Unit {value}: dispatch confirmed by hand"
+    if change == "resource_allocated":
+        return f"Resource allocated: {_quantity(value)}"
+    if change == "resource_released":
+        return f"Resource released: {_quantity(value)}"
+    return f"{change}: {value}"
+
+
+def _quantity(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)

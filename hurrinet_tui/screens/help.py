@@ -1,0 +1,62 @@
+"""Every key and every command on one screen (F1)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ..command_line import VERBS
+
+KEYS = (
+    ("Anywhere", (
+        (": or Space", "command line (Tab completes, ↑/↓ history, Esc back)"),
+        ("F1 or ?", "this help"), ("Ctrl+P", "command palette (what fits the selection)"),
+        ("F2 / F3 / F4", "board / roster / incident detail"), ("/", "find (filters board and roster)"),
+        ("e", "show or hide ended incidents"), ("s", "sort the focused list"),
+        ("Ctrl+R", "reconnect now"), ("F9", "pause or resume the demo simulation"), ("Ctrl+Q", "quit"),
+    )),
+    ("On the board (an incident)", (
+        ("↑ ↓ PgUp PgDn Home End", "move"), ("Enter", "open the incident's detail"),
+        ("n", "new incident"), ("a", "assign units"), ("d", "dispatch assigned units"), ("c", "close"),
+        ("t / p / g / S", "type / priority / location / state"), ("l", "note in the log"),
+    )),
+    ("On the roster (a unit)", (
+        ("a", "assign this unit to the selected incident"), ("v / V", "available on radio / at station"),
+        ("r / o", "en route / on scene"), ("x", "out of service"), ("f", "confirm a dispatch by hand"),
+        ("u", "unassign"), ("R", "reassign to another incident"),
+    )),
+)  # fmt: skip
+
+
+def help_text() -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column()
+    for title, keys in KEYS:
+        grid.add_row(Text(title, style="bold underline"), "")
+        for key, what in keys:
+            grid.add_row(key, what)
+        grid.add_row("", "")
+    grid.add_row(Text("Commands (type on the command line)", style="bold underline"), "")
+    for verb in VERBS:
+        grid.add_row(verb.usage, verb.summary + (f"  — also {', '.join(verb.aliases)}" if verb.aliases else ""))
+    grid.add_row("", "")
+    grid.add_row("Names", "units by callsign, types by code, incidents by # and the start of the id;")
+    grid.add_row("", "any unique prefix will do, case does not matter; #INC left out = the selected incident")
+    return grid
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(help_text())
+
+    def on_mount(self) -> None:
+        self.query_one("#help").border_title = "Keys and commands — Esc closes"

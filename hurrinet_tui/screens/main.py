@@ -1,0 +1,288 @@
+"""The dispatcher's main screen: board, roster, detail, feed, command line, status."""
+
+from __future__ import annotations
+
+from datetime import UTC, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Static
+
+from ..command_line import Command, CommandLineError, Context, LocalAction, parse, short_id
+from ..link import CommandFailed, LinkStatus
+from ..replica import Update
+from ..widgets.bars import HeaderBar, StatusBar
+from ..widgets.command_input import CommandInput
+from ..widgets.feed import Feed
+from ..widgets.grid import VirtualGrid
+from ..widgets.incident_board import IncidentBoard
+from ..widgets.incident_detail import IncidentDetail
+from ..widgets.unit_roster import UnitRoster
+
+NARROW = 120  # columns below which the detail and feed leave the main screen
+HINTS = "F1 help  : command  ^P palette  ^Q quit"
+
+
+def zone_of(name: str | None) -> tzinfo:
+    try:
+        return ZoneInfo(name) if name else UTC
+    except ZoneInfoNotFoundError:
+        return UTC
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        Binding("colon,space", "command_line", "Command", key_display=":"),
+        Binding("f1,question_mark", "app.help", "Help"),
+        Binding("slash", "prefill('f ')", "Find"),
+        Binding("e", "run('ended')", "Ended"),
+        Binding("s", "sort", "Sort"),
+        Binding("ctrl+r", "retry", "Retry now"),
+        Binding("f9", "run('sim')", "Simulation"),
+        Binding("f2", "focus_board", "Board"),
+        Binding("f3", "focus_roster", "Roster"),
+        Binding("f4", "focus_detail", "Detail"),
+        # On an incident (the board has focus)
+        Binding("n", "prefill('ni ')", "New incident"),
+        Binding("a", "assign", "Assign"),
+        Binding("d", "run('d')", "Dispatch"),
+        Binding("c", "run('cl')", "Close"),
+        Binding("t", "prefill('ty ')", "Type"),
+        Binding("p", "prefill('pr ')", "Priority"),
+        Binding("g", "prefill('lo ')", "Locate"),
+        Binding("S", "prefill('st ')", "State"),
+        Binding("l", "prefill('no ')", "Note"),
+        # On a unit (the roster has focus)
+        Binding("v", "unit('av')", "Avail radio"),
+        Binding("V", "unit('avs')", "Avail station"),
+        Binding("r", "unit('er')", "En route"),
+        Binding("o", "unit('os')", "On scene"),
+        Binding("x", "unit('oos')", "Out of service"),
+        Binding("f", "unit('cf')", "Confirm"),
+        Binding("u", "unit('ua')", "Unassign"),
+        Binding("R", "reassign", "Reassign"),
+    ]
+
+    def __init__(self, app_state, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.state = app_state
+        replica, now = app_state.link.replica, app_state.now
+        self.zone = zone_of(replica.deployment.get("timezone"))
+        self.board = IncidentBoard(replica, now, id="board")
+        self.roster = UnitRoster(replica, now, id="roster")
+        self.detail = IncidentDetail(replica, self.zone, id="detail")
+        self.feed = Feed(self.zone, id="feed")
+        self.header_bar = HeaderBar(now, id="header")
+        self.status_bar = StatusBar(HINTS, id="status")
+        self.command_input = CommandInput(replica, id="command")
+
+    def compose(self) -> ComposeResult:
+        yield self.header_bar
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield self.board
+                yield self.detail
+            with Vertical(id="right"):
+                yield self.roster
+                yield self.feed
+        yield Static(id="message")
+        yield self.command_input
+        yield self.status_bar
+
+    def on_mount(self) -> None:
+        self.board.border_title = "Incidents"
+        self.roster.border_title = "Units"
+        self.set_interval(1.0, self.tick)
+        self.apply(Update(full=True))
+        self.show_status(self.state.link.status)
+        self.board.focus()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+    # --- the replica changed ----------------------------------------------------------------------
+    def apply(self, update: Update) -> None:
+        replica = self.state.link.replica
+        if update.full:
+            self.zone = zone_of(replica.deployment.get("timezone"))
+            self.detail.zone = self.feed.zone = self.header_bar.zone = self.zone
+            self.header_bar.deployment = replica.deployment.get("name", "")
+            self.board.rebuild()
+            self.roster.rebuild()
+        else:
+            if update.incidents:
+                self.board.update_incidents(update.incidents)
+            if update.units:
+                self.roster.update_units(update.units)
+        if update.full or self.detail.incident_id in update.incidents or update.calls:
+            self.detail.refresh_content()
+        for event in update.events:
+            if event.get("caused_by") not in self.state.link.own_ids:
+                self.feed.add(event)
+
+    def tick(self) -> None:
+        """Ages and timers move every second: repaint what is on screen (only that)."""
+        self.board.refresh()
+        self.roster.refresh()
+        self.state.link.poll()
+
+    def show_status(self, status: LinkStatus) -> None:
+        self.status_bar.status = status
+        if status.user:
+            self.header_bar.user = f"{status.user} ({status.role})"
+        self.set_class(not status.connected, "-disconnected")
+
+    # --- selection ----------------------------------------------------------------------------
+    @on(VirtualGrid.Highlighted, "#board")
+    def incident_highlighted(self, message: VirtualGrid.Highlighted) -> None:
+        self.detail.show(message.key)
+
+    @on(VirtualGrid.Selected, "#board")
+    def incident_opened(self, message: VirtualGrid.Selected) -> None:
+        if self.has_class("-narrow"):
+            self.app.open_detail(message.key)
+        else:
+            self.query_one("#detail-tabs").focus()
+
+    def context(self) -> Context:
+        return Context(self.state.link.replica, self.board.cursor_key, self.roster.cursor_key and
+                       self.state.link.replica.units[self.roster.cursor_key]["callsign"])  # fmt: skip
+
+    # --- actions --------------------------------------------------------------------------------
+    def action_command_line(self) -> None:
+        self.command_input.focus()
+
+    def action_prefill(self, text: str) -> None:
+        self.command_input.value = text
+        self.command_input.cursor_position = len(text)
+        self.command_input.focus()
+
+    def action_run(self, line: str) -> None:
+        self.run_line(line)
+
+    def action_sort(self) -> None:
+        grid = self.roster if self.roster.has_focus else self.board
+        self.say(f"{'units' if grid is self.roster else 'incidents'} sorted by {grid.next_sort()}")
+
+    def action_retry(self) -> None:
+        self.state.link.retry_now()
+        self.say("retrying the connection now")
+
+    def action_focus_board(self) -> None:
+        self.board.focus()
+
+    def action_focus_roster(self) -> None:
+        self.roster.focus()
+
+    def action_focus_detail(self) -> None:
+        if self.has_class("-narrow"):
+            self.app.open_detail(self.board.cursor_key)
+        else:
+            self.query_one("#detail-tabs").focus()
+
+    def action_assign(self) -> None:
+        """From the board: type the units. From the roster: this unit to the selected incident."""
+        if self.roster.has_focus and self.board.cursor_key and self.roster.cursor_key:
+            self.run_line(f"as {self.context().selected_unit}")
+        else:
+            self.action_prefill("as ")
+
+    def action_unit(self, verb: str) -> None:
+        if self.roster.cursor_key is None:
+            self.say("select a unit on the roster first (F3)", error=True)
+            return
+        self.run_line(f"{verb} {self.context().selected_unit}")
+
+    def action_reassign(self) -> None:
+        callsign = self.context().selected_unit
+        self.action_prefill(f"ra {callsign} #" if callsign else "ra ")
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Unit keys act on the unit under the roster's cursor, so only while the roster has focus."""
+        if action in ("unit", "reassign"):
+            return self.roster.has_focus
+        return True
+
+    # --- the command line ---------------------------------------------------------------------
+    @on(CommandInput.Submitted)
+    def submitted(self, message: CommandInput.Submitted) -> None:
+        line = message.value.strip()
+        self.command_input.remember(line)
+        self.command_input.value = ""
+        if line:
+            self.run_line(line)
+        self.board.focus()
+
+    @on(CommandInput.Left)
+    def left_command_line(self) -> None:
+        self.board.focus()
+
+    @on(CommandInput.Candidates)
+    def show_candidates(self, message: CommandInput.Candidates) -> None:
+        shown = "  ".join(c.split(" ")[-1] if "@" not in c else c.split("@ ")[-1] for c in message.candidates[:12])
+        self.say(f"Tab again for the next: {shown}")
+
+    def run_line(self, line: str) -> None:
+        try:
+            parsed = parse(line, self.context())
+        except CommandLineError as error:
+            self.say(str(error), error=True)
+            return
+        if isinstance(parsed, LocalAction):
+            self.local(parsed)
+            return
+        if not self.state.link.status.connected:
+            self.say("Disconnected — changes are blocked until the link is back (^R retries now)", error=True)
+            return
+        self.send(parsed, line)
+
+    @work(group="commands")
+    async def send(self, commands: list[Command], line: str) -> None:
+        for command in commands:
+            try:
+                value = await self.state.link.command(command.name, command.args)
+            except CommandFailed as error:
+                self.say(f"✗ {line}: {error.message} [{error.code}]", error=True)
+                return
+            if "incident_id" in value and command.name in ("incident.create", "call.create_incident"):
+                self.board.move_to(value["incident_id"])
+                line = f"{line}  → #{short_id(value['incident_id'])}"
+            for warning in value.get("warnings", []):
+                self.say(f"⚠ {warning}", error=True)
+                return
+        self.say(f"✓ {line}", ok=True)
+
+    def local(self, action: LocalAction) -> None:
+        if action.name == "f":
+            self.board.set_view(filter_text=action.argument)
+            self.roster.set_view(filter_text=action.argument)
+            self.say(f"showing only {action.argument!r}" if action.argument else "filter cleared")
+        elif action.name == "ended":
+            self.board.set_view(show_ended=not self.board.show_ended)
+            self.say("ended incidents shown" if self.board.show_ended else "ended incidents hidden")
+        elif action.name == "help":
+            self.app.action_help()
+        elif action.name == "sim":
+            self.toggle_simulation()
+
+    @work(group="commands")
+    async def toggle_simulation(self) -> None:
+        wanted = not self.state.simulation_running
+        try:
+            value = await self.state.link.command("simulation.set", {"running": wanted})
+        except CommandFailed as error:
+            self.say(f"✗ simulation: {error.message}", error=True)
+            return
+        self.state.simulation_running = value["running"]
+        self.status_bar.note = "simulation running" if value["running"] else "simulation paused"
+        self.say(self.status_bar.note, ok=True)
+
+    def say(self, text: str, error: bool = False, ok: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.update(text)
+        message.set_class(error, "-error")
+        message.set_class(ok, "-ok")

@@ -1,0 +1,51 @@
+"""What the rest of the room is doing: other dispatchers' and the server's changes, as they land."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+from ..command_line import short_id
+from ..format import UNIT_STATE_LABEL, clock, location_summary, log_words
+from ..replica import Entity
+
+
+def describe(event: Entity) -> str | None:
+    """One line for an event, or None for events that only echo another line."""
+    data, name = event["data"], event["name"]
+    incident = data.get("incident")
+    ref = f"#{short_id(incident['id'])}" if incident else ""
+    if "log_entry" in data:
+        return f"{ref} {log_words(data['log_entry'])}"
+    if name == "incident.created":
+        what = incident.get("incident_type") or "incident"
+        return f"{ref} new {what} {location_summary(incident.get('location'))}".rstrip()
+    if name == "unit.status_changed":
+        unit = data["unit"]
+        return f"{unit['callsign']} → {UNIT_STATE_LABEL[unit['status']['state']]} {ref}".rstrip()
+    if name == "unit.unassigned":
+        return f"{data['unit']['callsign']} unassigned from {ref}"
+    if name == "call.created":
+        call = data["call"]
+        return f"call {short_id(call['id'])} from {call.get('caller_name') or 'unknown caller'}"
+    if name == "call.ended":
+        return f"call {short_id(data['call']['id'])} ended: {(data['call'].get('outcome') or '').replace('_', ' ')}"
+    if name == "resource.updated":
+        resource = data["resource"]
+        return f"{resource['name']}: {resource['in_use']}/{resource['capacity']} ({resource['status']})"
+    return None
+
+
+class Feed(RichLog):
+    def __init__(self, zone: tzinfo, **kwargs) -> None:
+        super().__init__(max_lines=500, wrap=False, markup=False, **kwargs)
+        self.zone = zone
+
+    def add(self, event: Entity) -> None:
+        line = describe(event)
+        if line:
+            text = Text(f"{clock(event['at'], self.zone)} ", style="dim")
+            text.append(line)
+            self.write(text)

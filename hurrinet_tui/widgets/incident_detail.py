@@ -1,0 +1,119 @@
+"""One incident in full: its units with every timestamp, its calls, its log."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static, TabbedContent, TabPane
+
+from ..command_line import short_id
+from ..format import INCIDENT_STATE_LABEL, TIMESTAMP_LABEL, clock, location_summary, log_words, staffing
+from ..replica import Entity, Replica
+from .incident_board import open_units, priority_mark
+
+
+def is_open(record: Entity) -> bool:
+    return "unit_unassigned_at" not in record
+
+
+class IncidentDetail(Vertical):
+    """Shows the incident set by `show`; repaints when told the incident changed."""
+
+    def __init__(self, replica: Replica, zone: tzinfo, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.replica = replica
+        self.zone = zone
+        self.incident_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-summary")
+        with TabbedContent(id="detail-tabs"):
+            with TabPane("Units", id="tab-units"):
+                yield Static(id="detail-units")
+            with TabPane("Calls", id="tab-calls"):
+                yield Static(id="detail-calls")
+            with TabPane("Log", id="tab-log"):
+                yield Static(id="detail-log")
+
+    def show(self, incident_id: str | None) -> None:
+        self.incident_id = incident_id
+        self.refresh_content()
+
+    def refresh_content(self) -> None:
+        incident = self.replica.incidents.get(self.incident_id) if self.incident_id else None
+        summary = self.query_one("#detail-summary", Static)
+        if incident is None:
+            summary.update(Text("No incident selected — pick one on the board", style="italic"))
+            for part in ("units", "calls", "log"):
+                self.query_one(f"#detail-{part}", Static).update("")
+            return
+        summary.update(self.summary(incident))
+        self.query_one("#detail-units", Static).update(self.units_table(incident))
+        self.query_one("#detail-calls", Static).update(self.calls_table(incident))
+        self.query_one("#detail-log", Static).update(self.log_table(incident))
+
+    # --- parts ----------------------------------------------------------------------------------
+    def summary(self, incident: Entity) -> Text:
+        text = Text()
+        text.append(f"#{short_id(incident['id'])}  ", style="bold")
+        text.append(f"{priority_mark(incident.get('incident_priority')).strip()} ", style="bold")
+        text.append(f"{incident.get('incident_type') or 'no type'} ")
+        text.append(f"[{INCIDENT_STATE_LABEL[incident['state']]}] ", style="bold")
+        text.append(location_summary(incident.get("location")) or "(no location)")
+        if incident.get("desk"):
+            text.append(f"  desk {incident['desk']}")
+        text.append(f"  units {open_units(incident)}")
+        if incident.get("description"):
+            text.append(f"\n{incident['description']}", style="italic")
+        return text
+
+    def units_table(self, incident: Entity) -> Table | Text:
+        if not incident["units"]:
+            return Text("No units assigned yet — `as UNIT` on the command line", style="italic")
+        table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
+        table.add_column("")
+        table.add_column("Unit")
+        table.add_column("Staff")
+        for label in TIMESTAMP_LABEL.values():
+            table.add_column(label.capitalize())
+        # Open assignments first and marked: they are what still needs the dispatcher.
+        records = sorted(incident["units"], key=lambda r: (not is_open(r), r["unit_assigned_at"]))
+        for record in records:
+            live = is_open(record)
+            table.add_row(
+                "●" if live else "○",
+                record["callsign"],
+                staffing(record.get("unit_staffing")),
+                *(clock(record.get(field), self.zone) or "–" for field in TIMESTAMP_LABEL),
+                style="bold" if live else "dim",
+            )
+        return table
+
+    def calls_table(self, incident: Entity) -> Table | Text:
+        calls = [self.replica.calls[c] for c in incident["call_ids"] if c in self.replica.calls]
+        if not calls:
+            return Text("No calls linked", style="italic")
+        table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
+        for name in ("Call", "State", "Started", "Caller", "Phone", "Outcome"):
+            table.add_column(name)
+        for call in calls:
+            table.add_row(
+                f"{short_id(call['id'])}", call["state"], clock(call["call_started"], self.zone),
+                call.get("caller_name") or "–", call.get("caller_phone") or "–", (call.get("outcome") or "").replace("_", " "),
+            )  # fmt: skip
+        return table
+
+    def log_table(self, incident: Entity) -> Table:
+        table = Table(box=None, expand=True, header_style="bold", pad_edge=False, show_header=False)
+        table.add_column("Time", no_wrap=True)
+        table.add_column("Who", no_wrap=True)
+        table.add_column("Entry", ratio=1)
+        for entry in reversed(incident["log"]):  # newest first: what just happened is on top
+            manual = entry["entry_type"] == "manual"
+            table.add_row(clock(entry["log_timestamp"], self.zone), entry.get("dispatcher") or "system",
+                          log_words(entry), style="bold" if manual else None)  # fmt: skip
+        return table
