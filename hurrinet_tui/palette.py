@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 from .command_line import VERBS, Verb
 
@@ -44,11 +45,11 @@ class DispatchCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, verb in self._offers():
-            yield DiscoveryHit(title, self._callback(verb), help=f"{verb.usage}")
+            yield DiscoveryHit(title, self._callback(verb), help=escape(verb.usage))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, verb in self._offers():
             score = max(matcher.match(title), matcher.match(verb.key) * (1.0 if query == verb.key else 0.5))
             if score > 0:
-                yield Hit(score, matcher.highlight(title), self._callback(verb), help=verb.usage)
+                yield Hit(score, matcher.highlight(title), self._callback(verb), help=escape(verb.usage))

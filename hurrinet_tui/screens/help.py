@@ -40,14 +40,14 @@ def help_text() -> Table:
     for title, keys in KEYS:
         grid.add_row(Text(title, style="bold underline"), "")
         for key, what in keys:
-            grid.add_row(key, what)
+            grid.add_row(Text(key), Text(what))
         grid.add_row("", "")
     grid.add_row(Text("Commands (type on the command line)", style="bold underline"), "")
     for verb in VERBS:
-        grid.add_row(verb.usage, verb.summary + (f"  — also {', '.join(verb.aliases)}" if verb.aliases else ""))
+        grid.add_row(Text(verb.usage), Text(verb.summary + (f"  — also {', '.join(verb.aliases)}" if verb.aliases else "")))
     grid.add_row("", "")
-    grid.add_row("Names", "units by callsign, types by code, incidents by # and the start of the id;")
-    grid.add_row("", "any unique prefix will do, case does not matter; #INC left out = the selected incident")
+    grid.add_row(Text("Names"), Text("units by callsign, types by code, incidents by # and the start of the id;"))
+    grid.add_row("", Text("any unique prefix will do, case does not matter; #INC left out = the selected incident"))
     return grid
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -283,6 +284,6 @@ class MainScreen(Screen):
 
     def say(self, text: str, error: bool = False, ok: bool = False) -> None:
         message = self.query_one("#message", Static)
-        message.update(text)
+        message.update(Text(text))  # never markup: the line echoed may hold brackets
         message.set_class(error, "-error")
         message.set_class(ok, "-ok")

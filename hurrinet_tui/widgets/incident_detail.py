@@ -84,13 +84,9 @@ class IncidentDetail(Vertical):
         records = sorted(incident["units"], key=lambda r: (not is_open(r), r["unit_assigned_at"]))
         for record in records:
             live = is_open(record)
-            table.add_row(
-                "●" if live else "○",
-                record["callsign"],
-                staffing(record.get("unit_staffing")),
-                *(clock(record.get(field), self.zone) or "–" for field in TIMESTAMP_LABEL),
-                style="bold" if live else "dim",
-            )
+            cells = [record["callsign"], staffing(record.get("unit_staffing")),
+                     *(clock(record.get(field), self.zone) or "–" for field in TIMESTAMP_LABEL)]  # fmt: skip
+            table.add_row("●" if live else "○", *map(Text, cells), style="bold" if live else "dim")
         return table
 
     def calls_table(self, incident: Entity) -> Table | Text:
@@ -101,10 +97,11 @@ class IncidentDetail(Vertical):
         for name in ("Call", "State", "Started", "Caller", "Phone", "Outcome"):
             table.add_column(name)
         for call in calls:
-            table.add_row(
-                f"{short_id(call['id'])}", call["state"], clock(call["call_started"], self.zone),
-                call.get("caller_name") or "–", call.get("caller_phone") or "–", (call.get("outcome") or "").replace("_", " "),
-            )  # fmt: skip
+            cells = [short_id(call["id"]), call["state"], clock(call["call_started"], self.zone),
+                     call.get("caller_name") or "–", call.get("caller_phone") or "–",
+                     (call.get("outcome") or "").replace("_", " ")]  # fmt: skip
+            # Text, never markup: a caller's words may hold brackets.
+            table.add_row(*map(Text, cells))
         return table
 
     def log_table(self, incident: Entity) -> Table:
@@ -114,6 +111,6 @@ class IncidentDetail(Vertical):
         table.add_column("Entry", ratio=1)
         for entry in reversed(incident["log"]):  # newest first: what just happened is on top
             manual = entry["entry_type"] == "manual"
-            table.add_row(clock(entry["log_timestamp"], self.zone), entry.get("dispatcher") or "system",
-                          log_words(entry), style="bold" if manual else None)  # fmt: skip
+            cells = [clock(entry["log_timestamp"], self.zone), entry.get("dispatcher") or "system", log_words(entry)]
+            table.add_row(*map(Text, cells), style="bold" if manual else None)
         return table
