@@ -269,6 +269,11 @@ def _match_units(
     return made, [s for n, s in enumerate(slots) if n not in served]
 
 
+def _all(count: int, what: str) -> str:
+    """'the only available engine unit is' / 'all 3 available engine units are'."""
+    return f"the only {what} unit is" if count == 1 else f"all {count} {what} units are"
+
+
 def _why_unserved(slots: list[_Slot], fleet: _Fleet) -> list[Unserved]:
     """One entry per incident and kind, with the first reason that applies."""
     grouped: dict[tuple[str, str], list[_Slot]] = {}
@@ -280,14 +285,13 @@ def _why_unserved(slots: list[_Slot], fleet: _Fleet) -> list[Unserved]:
         if not active:
             cause, reason = "no_unit_of_kind", f"no active {kind} unit in the deployment"
         elif not placed and not unplaced:
-            cause, reason = "all_busy", f"all {len(active)} active {kind} units are busy or unavailable"
+            cause, reason = "all_busy", f"{_all(len(active), f'active {kind}')} busy or unavailable"
         elif not placed:
             callsigns = ", ".join(u.callsign for u in unplaced)
             cause, reason = "no_position", f"no position for the available {kind} units ({callsigns})"
         else:
             cause = "taken"
-            reason = (f"the {len(placed)} available {kind} units are recommended for incidents of "
-                      f"higher or equal priority")  # fmt: skip
+            reason = f"{_all(len(placed), f'available {kind}')} recommended for incidents of higher or equal priority"
         out.append(Unserved(incident_id, cause, reason, kind, len(group)))
     return out
 

@@ -202,7 +202,8 @@ def test_all_priorities_equal_is_one_global_assignment():
 def test_more_incidents_than_units_serves_the_older_on_a_tie():
     plan = recommend_units([incident("older"), incident("newer")], [unit("E1")], speed)
     assert pairs(plan) == [("older", "E1")]
-    assert plan.unserved[0].incident_id == "newer" and "recommended for incidents" in plan.unserved[0].reason
+    assert plan.unserved[0].incident_id == "newer"
+    assert plan.unserved[0].reason == "the only available engine unit is recommended for incidents of higher or equal priority"
 
 
 def test_more_units_than_slots_and_ties_go_to_callsign_order_whatever_the_input_order():
@@ -238,7 +239,7 @@ def test_nothing_feasible_reports_every_slot_with_its_cause():
         "police": ("no_unit_of_kind", 1),
     }
     reasons = {u.kind: u.reason for u in plan.unserved}
-    assert reasons["engine"] == "all 1 active engine units are busy or unavailable"
+    assert reasons["engine"] == "the only active engine unit is busy or unavailable"
     assert reasons["ladder"] == "no active ladder unit in the deployment"
     assert "M1" in reasons["ambulance"]
     assert [(e.callsign, "no reported position" in e.reason) for e in plan.excluded_units] == [("M1", True)]
