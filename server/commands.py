@@ -3,6 +3,10 @@
 Every command gets exactly one answer per `command_id`: a resend is answered from the stored
 result and changes nothing. Refusals are stored too (without any change or event), so a client
 resending after an ambiguous disconnect sees the answer it missed, not a different one.
+
+Queries (`CommandSpec.query`) are the exception: they change nothing, so they are answered
+from the live state every time, and neither their answer nor their refusal is stored (a resend
+asks again and may see a newer state; recommendations are large and go stale at once).
 """
 
 from __future__ import annotations
@@ -79,6 +83,9 @@ class CommandRunner:
         self.new_id = new_id
 
     def run(self, command_id: str, name: str, args: Any, actor: Actor) -> CommandOutcome:
+        spec = protocol.COMMANDS.get(name)
+        if spec is not None and spec.query:
+            return self._query(name, args, actor)
         stored = self.store.result_for(command_id)
         if stored is not None:
             return CommandOutcome(stored.ok, stored.result, replayed=True)
@@ -106,6 +113,17 @@ class CommandRunner:
             return CommandOutcome(False, error.to_wire())
         return self._commit(change, value, None)
 
+    def _query(self, name: str, args: Any, actor: Actor) -> CommandOutcome:
+        try:
+            change, value = self._apply(name, args, actor, self.clock.now())
+        except DomainError as error:
+            return CommandOutcome(False, error.to_wire())
+        if change.events or any(change.overlays_changed()):
+            # A bug in the query, never the client's fault; whatever it wrote is dropped here.
+            log.error("query %s tried to change the state; its answer is withheld", name)
+            return CommandOutcome(False, {"code": "internal", "message": f"{name} failed on the server", "details": {}})
+        return CommandOutcome(True, value)
+
     def _apply(
         self, name: str, args: Any, actor: Actor, now: datetime, system: bool = False
     ) -> tuple[Change, dict[str, Any]]:
@@ -115,7 +133,7 @@ class CommandRunner:
         if spec.system_only and not system:
             raise Forbidden(f"{name} is issued by the server only", command=name)
         if not system:
-            check_allowed(actor.role, name)
+            check_allowed(actor.role, name, query=spec.query)
         if not isinstance(args, dict):
             raise BadRequest("args must be an object")
         try:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import protocol as p
-from . import wire
+from . import recommendations, wire
 from .domain.operations import calls, incidents, resources, units
 from .domain.values import Coordinates, Staffing
 from .domain.world import Change
@@ -141,6 +141,21 @@ def resource_allocate(ch: Change, a: p.ResourceAllocate) -> Value:
 def resource_release(ch: Change, a: p.ResourceRelease) -> Value:
     resources.release(ch, a.allocation_id)
     return {}
+
+
+# Queries read through the Change like any handler and must leave it empty.
+
+
+def classify(ch: Change, a: p.Classify) -> Value:
+    return recommendations.classify_query(ch, a.text, a.location, a.incident_id, a.call_id)
+
+
+def recommend_units(ch: Change, a: p.RecommendFor) -> Value:
+    return recommendations.recommend_units_query(ch, a.incident_id)
+
+
+def recommend_resources(ch: Change, a: p.RecommendFor) -> Value:
+    return recommendations.recommend_resources_query(ch, a.incident_id)
 
 
 HANDLERS: dict[str, Handler] = {

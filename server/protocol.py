@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024
@@ -199,6 +199,33 @@ class ResourceRelease(Args):
     allocation_id: str
 
 
+# --- queries (change nothing, write no event, store no result) ---
+
+
+class Classify(Args):
+    """Classify free `text` (with an optional `location`), or an incident's or call's own words."""
+
+    text: str | None = None
+    location: Json | None = Field(default=None, description="a location object, with text only")
+    incident_id: str | None = None
+    call_id: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Classify:
+        given = [name for name in ("text", "incident_id", "call_id") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of text, incident_id or call_id (got {', '.join(given) or 'none'})")
+        if self.location is not None and self.text is None:
+            raise ValueError("location goes with text only: an incident or call brings its own")
+        return self
+
+
+class RecommendFor(Args):
+    """One incident, or (without `incident_id`) every waiting incident."""
+
+    incident_id: str | None = None
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     name: str
@@ -206,6 +233,7 @@ class CommandSpec:
     result: tuple[str, ...]
     summary: str
     system_only: bool = False
+    query: bool = False  # reads only: no event, no stored result, observers may issue it
 
 
 COMMANDS: dict[str, CommandSpec] = {
@@ -237,5 +265,11 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("resource.update", ResourceUpdate, (), "Change a resource's capacity, use or service state."),
         CommandSpec("resource.allocate", ResourceAllocate, ("allocation_id",), "Reserve resource quantity for a need."),
         CommandSpec("resource.release", ResourceRelease, (), "Free an allocation."),
+        CommandSpec("classify", Classify, ("incident_type", "incident_priority", "desk", "district", "reasons", "alternatives"),
+                    "Suggest an incident type, priority and desk from words, with reasons.", query=True),
+        CommandSpec("recommend.units", RecommendFor, ("recommendations", "unserved", "excluded_units"),
+                    "Recommend units for waiting incidents' open plan slots.", query=True),
+        CommandSpec("recommend.resources", RecommendFor, ("recommendations", "unserved"),
+                    "Recommend resources for open resource needs.", query=True),
     )
 }

@@ -75,6 +75,14 @@ DEFAULT_UNIT_KINDS = (
     "public_works", "boat", "high_water", "command",
 )  # fmt: skip
 DEFAULT_DESKS = ("fire", "ems", "police", "public_works", "shelter")
+# Average speed over the straight-line (great-circle) distance, in km/h: road speed already
+# divided by how much the roads wind, in storm conditions. Used only to rank units by ETA.
+DEFAULT_SPEEDS_KMH = (
+    ("engine", 35.0), ("ladder", 30.0), ("rescue", 40.0), ("ambulance", 45.0),
+    ("police", 50.0), ("public_works", 30.0), ("boat", 25.0), ("high_water", 25.0),
+    ("command", 50.0),
+)  # fmt: skip
+FALLBACK_SPEED_KMH = 40.0  # for a deployment's kind that has no speed of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +96,10 @@ class Deployment:
     desks: tuple[str, ...] = DEFAULT_DESKS
     dispatch_timeout_s: float = 45.0
     vicinity_radius_m: float = 1000.0
+    speeds_kmh: tuple[tuple[str, float], ...] = DEFAULT_SPEEDS_KMH
+
+    def speed_kmh(self, kind: str) -> float:
+        return dict(self.speeds_kmh).get(kind, FALLBACK_SPEED_KMH)
 
 
 @dataclass(frozen=True, slots=True)

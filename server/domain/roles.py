@@ -1,4 +1,5 @@
-"""Who may issue which command. Observers read everything and change nothing."""
+"""Who may issue which command. Observers read everything and change nothing: they may ask
+queries (classification, recommendations), which change nothing either."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ class Role(StrEnum):
 UNIT_COMMANDS = frozenset({"unit.set_state", "unit.set_staffing", "unit.set_position", "alert.ack"})
 
 
-def check_allowed(role: str | None, command: str) -> None:
+def check_allowed(role: str | None, command: str, query: bool = False) -> None:
     if role in (Role.DISPATCHER, Role.SUPERVISOR):
+        return
+    if role == Role.OBSERVER and query:
         return
     if role == Role.UNIT and command in UNIT_COMMANDS:
         return

@@ -109,6 +109,10 @@ class Change:
     def overlays(self) -> Iterator[tuple[str, dict[str, Any]]]:
         return iter(self._overlay.items())
 
+    def overlays_changed(self) -> Iterator[str]:
+        """The kinds of entity this change has written."""
+        return (kind for kind, overlay in self._overlay.items() if overlay)
+
     def changed(self, kind: str) -> dict[str, Any]:
         return self._overlay[kind]
 

@@ -117,6 +117,22 @@ def _toml(path: Path) -> dict[str, Any]:
         raise ReferenceFileError(path, "syntax", str(error)) from None
 
 
+def _speeds(table: Any, defaults: tuple[tuple[str, float], ...], kinds: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """`[speeds_kmh]` overrides the default speed of the kinds it names."""
+    if table is None:
+        return defaults
+    if not isinstance(table, dict):
+        raise ValueError("speeds_kmh must be a table of unit kind = km/h")
+    speeds = dict(defaults)
+    for kind, value in table.items():
+        if kind not in kinds:
+            raise ValueError(f"speeds_kmh names unknown unit kind {kind!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 500:
+            raise ValueError(f"speeds_kmh.{kind} must be a number of km/h above 0 and at most 500, got {value!r}")
+        speeds[kind] = float(value)
+    return tuple(speeds.items())
+
+
 def _deployment(path: Path) -> Deployment:
     data = _toml(path) if path.exists() else {}
     defaults = Deployment()
@@ -124,14 +140,16 @@ def _deployment(path: Path) -> Deployment:
         area = data.get("service_area")
         zone = str(data.get("timezone", defaults.timezone))
         ZoneInfo(zone)
+        kinds = tuple(data.get("unit_kinds", defaults.unit_kinds))
         return Deployment(
             name=str(data.get("name", defaults.name)),
             timezone=zone,
             service_area=ServiceArea(**area) if area else defaults.service_area,
-            unit_kinds=tuple(data.get("unit_kinds", defaults.unit_kinds)),
+            unit_kinds=kinds,
             desks=tuple(data.get("desks", defaults.desks)),
             dispatch_timeout_s=float(data.get("dispatch_timeout_s", defaults.dispatch_timeout_s)),
             vicinity_radius_m=float(data.get("vicinity_radius_m", defaults.vicinity_radius_m)),
+            speeds_kmh=_speeds(data.get("speeds_kmh"), defaults.speeds_kmh, kinds),
         )
     except (TypeError, ValueError, ZoneInfoNotFoundError) as error:
         raise ReferenceFileError(path, "settings", str(error)) from None

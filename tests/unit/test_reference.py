@@ -62,6 +62,8 @@ def rewrite(path, old, new):
         ("incident_types.toml", 'code = "FLOOD"', 'code = "FLOOD-ZONE-1"', "type 1 (FLOOD-ZONE-1)", "1–10 letters"),
         ("incident_types.toml", 'desk = "public_works"', 'desk = "kitchen"', "type 1 (FLOOD)", "desk 'kitchen'"),
         ("gazetteer.csv", "place,Derek Walcott Square,CAS", "place,Derek Walcott Square,XX", "line 2", "district 'XX'"),
+        ("deployment.toml", "boat = 25", "tank = 25", "settings", "unknown unit kind 'tank'"),
+        ("deployment.toml", "boat = 25", "boat = 0", "settings", "speeds_kmh.boat must be a number"),
     ],
 )  # fmt: skip
 def test_bad_files_name_the_file_the_line_and_the_reason(broken, file, old, new, where, reason):
@@ -76,3 +78,12 @@ def test_missing_file_is_named(broken):
     (broken / "units.csv").unlink()
     with pytest.raises(ReferenceFileError, match="units.csv: file: missing"):
         load_reference(broken)
+
+
+def test_speeds_per_kind_come_from_the_deployment_with_a_fallback(broken, demo):
+    assert demo.deployment.speed_kmh("ambulance") == 45 and demo.deployment.speed_kmh("boat") == 25
+    rewrite(broken / "deployment.toml", "boat = 25", "")
+    rewrite(broken / "deployment.toml", '"command"]', '"command", "drone"]')
+    deployment = load_reference(broken).deployment
+    assert deployment.speed_kmh("boat") == 25  # the default for a known kind
+    assert deployment.speed_kmh("drone") == 40  # a deployment's own kind without a speed
