@@ -105,6 +105,7 @@ def protocol_schema() -> dict:
                 "args": spec.args.model_json_schema(),
                 "result": list(spec.result),
                 "system_only": spec.system_only,
+                "control": spec.control,
             }
             for name, spec in protocol.COMMANDS.items()
         },
@@ -136,7 +137,7 @@ def protocol_markdown() -> str:
             for field, spec in args.get("properties", {}).items()
         )
         result = ", ".join(f"`{r}`" for r in command["result"]) or "`{}`"
-        note = " (server only)" if command["system_only"] else ""
+        note = " (server only)" if command["system_only"] else " (server control)" if command["control"] else ""
         lines.append(f"| `{name}`{note} — {command['summary']} | {fields or '—'} | {result} |")
     return "\n".join(lines) + "\n"
 

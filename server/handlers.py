@@ -143,6 +143,7 @@ def resource_release(ch: Change, a: p.ResourceRelease) -> Value:
     return {}
 
 
+# Controls act on the server process and are answered by the hub, not by a handler.
 HANDLERS: dict[str, Handler] = {
-    name: globals()[name.replace(".", "_")] for name in p.COMMANDS
+    name: globals()[name.replace(".", "_")] for name, spec in p.COMMANDS.items() if not spec.control
 }

@@ -199,6 +199,13 @@ class ResourceRelease(Args):
     allocation_id: str
 
 
+# --- server controls ---
+
+
+class SimulationSet(Args):
+    running: bool
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     name: str
@@ -206,6 +213,9 @@ class CommandSpec:
     result: tuple[str, ...]
     summary: str
     system_only: bool = False
+    # A control acts on the server process, not on the dispatch state: no transaction, no
+    # event, no stored result. Setting an absolute value keeps a resend harmless.
+    control: bool = False
 
 
 COMMANDS: dict[str, CommandSpec] = {
@@ -237,5 +247,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("resource.update", ResourceUpdate, (), "Change a resource's capacity, use or service state."),
         CommandSpec("resource.allocate", ResourceAllocate, ("allocation_id",), "Reserve resource quantity for a need."),
         CommandSpec("resource.release", ResourceRelease, (), "Free an allocation."),
+        CommandSpec("simulation.set", SimulationSet, ("running",),
+                    "Pause or resume the demo server's simulation.", control=True),  # fmt: skip
     )
 }
