@@ -120,12 +120,12 @@ def log_to_file(path: Path) -> None:
 def run(options: DemoOptions) -> int:
     """Run the demo server until a signal or the parent's death. 0 on a clean stop."""
     parent = os.getppid()  # before anything else: the parent may die while we start
+    host = loopback_host(options.host)
     try:
-        host = loopback_host(options.host)
         options.data_dir.mkdir(parents=True, exist_ok=True)
         lock = lock_data_dir(options.data_dir)
-    except (DemoError, OSError) as error:
-        raise DemoError(str(error)) from None
+    except OSError as error:
+        raise DemoError(f"cannot use the data dir {options.data_dir}: {error}") from None
     with lock:
         options.ready_file.unlink(missing_ok=True)  # a stale file must not pass for this run
         log_to_file(options.data_dir / LOG)

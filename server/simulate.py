@@ -34,6 +34,7 @@ from .domain.reference import GazetteerEntry, Priority, Unit
 from .domain.unit_status import ASSIGNED, UnitState, UnitStatus
 from .domain.values import Coordinates
 from .domain.world import Actor, World
+from .protocol import SimulationSet
 
 log = logging.getLogger("hurrinet.simulate")
 
@@ -636,7 +637,7 @@ class Simulation:
         self.running = running
         log.info("simulation %s", "running" if running else "paused")
 
-    def control(self, args: Any) -> dict[str, Any]:
+    def control(self, args: SimulationSet) -> dict[str, Any]:
         """Answers `simulation.set`."""
         self.set_running(args.running)
         return {"running": self.running}
