@@ -1,7 +1,8 @@
 """`hurrinet-server`: run and operate a HurriNet Dispatch server.
 
-`serve` runs it; `user add|list|revoke` manages accounts; `audit` prints the audit log;
-`check` validates reference data and migrates; `protocol --json` prints the command schema.
+`serve` runs it; `demo` runs a throwaway server with a simulated storm for `hurrinet demo`;
+`user add|list|revoke` manages accounts; `audit` prints the audit log; `check` validates
+reference data and migrates; `protocol --json` prints the command schema.
 Every option also comes from a config file (`--config`) or HURRINET_* environment variables.
 """
 
@@ -58,6 +59,20 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import DemoError, DemoOptions, run
+
+    data_dir = args.data_dir or load_settings(args.config).data_dir / "demo"
+    options = DemoOptions(data_dir=data_dir.expanduser(), ready_file=args.ready_file.expanduser(), host=args.host,
+                          port=args.port, simulation=not args.no_simulation, paused=args.paused, seed=args.seed,
+                          pace=args.pace)  # fmt: skip
+    try:
+        return run(options)
+    except DemoError as error:
+        print(f"hurrinet-server demo: {error}", file=sys.stderr)
+        return 1
+
+
 def _accounts(args: argparse.Namespace) -> tuple[Accounts, Clock]:
     engine = make_engine(_settings(args).database)
     migrate(engine)
@@ -106,6 +121,7 @@ def protocol_schema() -> dict:
                 "result": list(spec.result),
                 "system_only": spec.system_only,
                 "query": spec.query,
+                "control": spec.control,
             }
             for name, spec in protocol.COMMANDS.items()
         },
@@ -137,7 +153,8 @@ def protocol_markdown() -> str:
             for field, spec in args.get("properties", {}).items()
         )
         result = ", ".join(f"`{r}`" for r in command["result"]) or "`{}`"
-        note = " (server only)" if command["system_only"] else " (query)" if command["query"] else ""
+        note = (" (server only)" if command["system_only"] else " (query)" if command["query"]
+                else " (server control)" if command["control"] else "")  # fmt: skip
         lines.append(f"| `{name}`{note} — {command['summary']} | {fields or '—'} | {result} |")
     return "\n".join(lines) + "\n"
 
@@ -178,6 +195,18 @@ def main(argv: list[str] | None = None) -> int:
     place(serve_cmd, network=True)
     serve_cmd.add_argument("--no-compression", action="store_true", help="do not offer permessage-deflate")
     serve_cmd.set_defaults(run=_serve)
+    demo = sub.add_parser("demo", help="a fresh demo server with a simulated storm (started by `hurrinet demo`)")
+    demo.add_argument("--ready-file", type=Path, required=True,
+                      help="written (atomically, as JSON) once the server listens: url, token, user, role, pid, log")
+    demo.add_argument("--data-dir", type=Path, help="for demo.db and demo.log (default: the data dir's demo/)")
+    demo.add_argument("--config", type=Path, help="settings file (TOML); only its data_dir is used")
+    demo.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, default=0, help="default 0: any free port")
+    demo.add_argument("--no-simulation", action="store_true", help="no scenario: an empty board, units off duty")
+    demo.add_argument("--paused", action="store_true", help="warm up, then wait for simulation.set to run")
+    demo.add_argument("--seed", type=int, help="the scenario's random seed (default: a random one)")
+    demo.add_argument("--pace", type=float, default=1.0, help="2 is twice as busy, 0.5 half (default 1)")
+    demo.set_defaults(run=_demo)
     user = sub.add_parser("user", help="manage users: add NAME --role ROLE, list, revoke NAME")
     user.add_argument("action", choices=("add", "list", "revoke"))
     user.add_argument("name", nargs="?")

@@ -69,6 +69,23 @@ def _bad_args(error: ValidationError) -> DomainError:
     return BadRequest(f"bad arguments: {summary}", problems=problems)
 
 
+def validate(name: str, args: Any, actor: Actor, system: bool = False) -> tuple[protocol.CommandSpec, protocol.Args]:
+    """The command's spec and its parsed arguments, once the actor may issue it; else a refusal."""
+    spec = protocol.COMMANDS.get(name)
+    if spec is None:
+        raise UnknownCommand(f"unknown command {name!r}", command=name)
+    if spec.system_only and not system:
+        raise Forbidden(f"{name} is issued by the server only", command=name)
+    if not system:
+        check_allowed(actor.role, name, query=spec.query)
+    if not isinstance(args, dict):
+        raise BadRequest("args must be an object")
+    try:
+        return spec, spec.args.model_validate(args)
+    except ValidationError as error:
+        raise _bad_args(error) from None
+
+
 class CommandRunner:
     def __init__(
         self,
@@ -127,19 +144,9 @@ class CommandRunner:
     def _apply(
         self, name: str, args: Any, actor: Actor, now: datetime, system: bool = False
     ) -> tuple[Change, dict[str, Any]]:
-        spec = protocol.COMMANDS.get(name)
-        if spec is None:
-            raise UnknownCommand(f"unknown command {name!r}", command=name)
-        if spec.system_only and not system:
-            raise Forbidden(f"{name} is issued by the server only", command=name)
-        if not system:
-            check_allowed(actor.role, name, query=spec.query)
-        if not isinstance(args, dict):
-            raise BadRequest("args must be an object")
-        try:
-            parsed = spec.args.model_validate(args)
-        except ValidationError as error:
-            raise _bad_args(error) from None
+        spec, parsed = validate(name, args, actor, system)
+        if spec.control:
+            raise UnknownCommand(f"{name} acts on the server process; only a hub answers it", command=name)
         change = Change(self.world, now, self.new_id, actor)
         return change, HANDLERS[name](change, parsed)
 

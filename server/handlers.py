@@ -158,6 +158,7 @@ def recommend_resources(ch: Change, a: p.RecommendFor) -> Value:
     return recommendations.recommend_resources_query(ch, a.incident_id)
 
 
+# Controls act on the server process and are answered by the hub, not by a handler.
 HANDLERS: dict[str, Handler] = {
-    name: globals()[name.replace(".", "_")] for name in p.COMMANDS
+    name: globals()[name.replace(".", "_")] for name, spec in p.COMMANDS.items() if not spec.control
 }

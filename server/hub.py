@@ -15,6 +15,7 @@ import logging
 import time
 import weakref
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
@@ -28,13 +29,17 @@ from websockets.http11 import Request, Response
 from . import protocol, wire
 from .accounts import Accounts, User
 from .alerts import SimulatedDelivery
-from .commands import CommandOutcome, CommandRunner
+from .commands import CommandOutcome, CommandRunner, validate
+from .domain.errors import DomainError, NotFound
 from .domain.world import Actor
 
 log = logging.getLogger("hurrinet.hub")
 
 CLOSE_TOO_SLOW = 4001
 CLOSE_SHUTDOWN = 1001
+
+# Answers a control command (protocol: `control=True`) from its parsed arguments.
+Control = Callable[[protocol.Args], dict[str, Any]]
 
 
 @dataclass
@@ -105,6 +110,9 @@ class Hub:
         # handshake → handler; weak so a connection whose upgrade fails leaves nothing behind
         self._users: weakref.WeakKeyDictionary[ServerConnection, User] = weakref.WeakKeyDictionary()
         self._timers: set[asyncio.TimerHandle] = set()
+        # Whatever runs in this process beside the state (the demo simulation) registers the
+        # control commands it answers; without one, such a command is refused.
+        self.controls: dict[str, Control] = {}
 
     def now(self) -> datetime:
         return self.runner.clock.now()
@@ -228,13 +236,38 @@ class Hub:
         if not isinstance(name, str):
             self._push(session, _dump(_error_frame(command_id, "bad_request", "name must be a string")))
             return
-        outcome = self.runner.run(command_id, name, frame.get("args", {}), session.actor)
-        self.accounts.audit(self.now(), "command", user_id=session.user.id, command=name[:64],
+        outcome = self.execute(command_id, name, frame.get("args", {}), session.actor)
+        self._push(session, _dump(outcome.frame(command_id)))
+
+    def execute(self, command_id: str, name: str, args: Any, actor: Actor) -> CommandOutcome:
+        """Run a command as `actor`, audit it and broadcast its events: the one path for a
+        session's commands and for in-process actors such as the demo simulator."""
+        spec = protocol.COMMANDS.get(name)
+        if spec is not None and spec.control:
+            outcome = self._control(command_id, name, args, actor)
+        else:
+            outcome = self.runner.run(command_id, name, args, actor)
+        self.accounts.audit(self.now(), "command", user_id=actor.user_id, command=name[:64],
                             command_id=command_id, result="ok" if outcome.ok else outcome.result["code"])  # fmt: skip
-        log.info("command %s %s by %s: %s", name, command_id, session.user.id,
+        log.info("command %s %s by %s: %s", name, command_id, actor.user_id,
                  "ok" if outcome.ok else outcome.result["code"])  # fmt: skip
         self._publish(outcome)
-        self._push(session, _dump(outcome.frame(command_id)))
+        return outcome
+
+    def _control(self, command_id: str, name: str, args: Any, actor: Actor) -> CommandOutcome:
+        stored = self.runner.store.result_for(command_id)  # a command id answers one way only
+        if stored is not None:
+            return CommandOutcome(stored.ok, stored.result, replayed=True)
+        try:
+            _, parsed = validate(name, args, actor)
+            control = self.controls.get(name)
+            if control is None:
+                noun = name.split(".")[0]
+                raise NotFound(f"this server runs no {noun}; {name} works on a demo server (hurrinet-server demo)",
+                               command=name)  # fmt: skip
+            return CommandOutcome(True, control(parsed))
+        except DomainError as error:
+            return CommandOutcome(False, error.to_wire())
 
     # --- after commit -------------------------------------------------------------------------
     def _publish(self, outcome: CommandOutcome) -> None:

@@ -224,6 +224,11 @@ class RecommendFor(Args):
     """One incident, or (without `incident_id`) every waiting incident."""
 
     incident_id: str | None = None
+# --- server controls ---
+
+
+class SimulationSet(Args):
+    running: bool
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,9 @@ class CommandSpec:
     summary: str
     system_only: bool = False
     query: bool = False  # reads only: no event, no stored result, observers may issue it
+    # A control acts on the server process, not on the dispatch state: no transaction, no
+    # event, no stored result. Setting an absolute value keeps a resend harmless.
+    control: bool = False
 
 
 COMMANDS: dict[str, CommandSpec] = {
@@ -271,5 +279,7 @@ COMMANDS: dict[str, CommandSpec] = {
                     "Recommend units for waiting incidents' open plan slots.", query=True),
         CommandSpec("recommend.resources", RecommendFor, ("recommendations", "unserved"),
                     "Recommend resources for open resource needs.", query=True),
+        CommandSpec("simulation.set", SimulationSet, ("running",),
+                    "Pause or resume the demo server's simulation.", control=True),  # fmt: skip
     )
 }

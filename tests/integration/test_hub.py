@@ -202,3 +202,26 @@ async def test_a_session_that_cannot_keep_up_is_closed_and_resumes(live):
     seqs = [e["seq"] for e in slow.events] + [e["seq"] for e in resumed.events]
     assert seqs == list(range(1, live.hub.runner.world.seq + 1))
     await resumed.close(), await a.close()
+
+
+async def test_simulation_set_is_refused_on_a_server_without_a_simulation(live):
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    result = await a.command("simulation.set", running=False)
+    assert not result["ok"] and result["error"]["code"] == "not_found"
+    assert "runs no simulation" in result["error"]["message"]
+    await a.close()
+
+
+async def test_a_control_answers_its_command_without_events_and_checks_the_role(live):
+    asked = []
+    live.hub.controls["simulation.set"] = lambda args: asked.append(args.running) or {"running": args.running}
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    observer = await Client.open(live.port, live.tokens["observer"])
+    assert await a.ok("simulation.set", running=False) == {"running": False}
+    assert (await observer.command("simulation.set", running=True))["error"]["code"] == "forbidden"
+    assert (await a.command("simulation.set", running="yes"))["error"]["code"] == "bad_request"
+    assert asked == [False] and live.hub.runner.world.seq == 0 and not a.events
+    kinds = [(r["command"], r["result"]) for r in live.hub.accounts.audit_since(live.hub.now().replace(year=2000))
+             if r["kind"] == "command"]  # fmt: skip
+    assert ("simulation.set", "ok") in kinds and ("simulation.set", "forbidden") in kinds
+    await a.close(), await observer.close()
