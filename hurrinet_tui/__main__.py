@@ -72,9 +72,11 @@ class DemoServer:
         ready = Path(tempfile.mkdtemp(prefix="hurrinet-")) / "ready.json"
         command = [sys.executable, "-m", "server", "demo", "--data-dir", str(self.directory), "--ready-file", str(ready)]
         if not self.simulation:
-            command.append("--no-simulation")
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                        stderr=open(self.directory / "demo-server.err", "w"))  # noqa: SIM115  # fmt: skip
+            command.append("--paused")  # the storm's opening picture, standing still until F9
+        with open(self.directory / "demo-server.err", "w") as errors:
+            # Its own session: a Ctrl-C at the terminal is the workstation's, not the server's.
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                            stderr=errors, start_new_session=True)  # fmt: skip
         deadline = time.monotonic() + timeout
         while not ready.exists():
             if self.process.poll() is not None:
@@ -103,7 +105,7 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         ready = server.start()
         return run_workstation(ready["url"], ready["token"], Backoff(), compression=False,
-                               simulation=not args.no_simulation)  # fmt: skip
+                               simulation=ready.get("simulation") == "running")  # fmt: skip
     except RuntimeError as error:
         print(f"hurrinet: {error}", file=sys.stderr)
         return 1
@@ -115,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hurrinet", description="HurriNet Dispatch workstation")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="start a local demo server with a hurricane scenario and open the workstation")
-    demo.add_argument("--no-simulation", action="store_true", help="start with the scenario paused (F9 resumes it)")
+    demo.add_argument("--no-simulation", action="store_true",
+                      help="the storm's opening picture, standing still (F9 sets it moving)")  # fmt: skip
     demo.add_argument("--data-dir", type=Path, default=data_dir() / "demo", help="where the demo database lives")
     demo.set_defaults(run=_demo)
     connect = commands.add_parser("connect", help="open the workstation against a server")

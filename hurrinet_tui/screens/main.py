@@ -100,6 +100,8 @@ class MainScreen(Screen):
         self.set_interval(1.0, self.tick)
         self.apply(Update(full=True))
         self.show_status(self.state.link.status)
+        if self.state.simulation_running:
+            self.status_bar.note = "simulation running (F9 pauses)"
         self.board.focus()
 
     def on_resize(self) -> None:
@@ -279,7 +281,7 @@ class MainScreen(Screen):
             self.say(f"✗ simulation: {error.message}", error=True)
             return
         self.state.simulation_running = value["running"]
-        self.status_bar.note = "simulation running" if value["running"] else "simulation paused"
+        self.status_bar.note = "simulation running (F9 pauses)" if value["running"] else "simulation paused (F9 resumes)"
         self.say(self.status_bar.note, ok=True)
 
     def say(self, text: str, error: bool = False, ok: bool = False) -> None:

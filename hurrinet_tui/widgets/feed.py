@@ -16,7 +16,8 @@ def describe(event: Entity) -> str | None:
     """One line for an event, or None for events that only echo another line."""
     data, name = event["data"], event["name"]
     incident = data.get("incident")
-    ref = f"#{short_id(incident['id'])}" if incident else ""
+    incident_id = incident["id"] if incident else (data.get("unit") or {}).get("status", {}).get("assigned_to_incident_id")
+    ref = f"#{short_id(incident_id)}" if incident_id else ""
     if "log_entry" in data:
         return f"{ref} {log_words(data['log_entry'])}"
     if name == "incident.created":
