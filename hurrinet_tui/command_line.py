@@ -45,18 +45,17 @@ class Verb:
     usage: str
     summary: str
     needs_incident: bool = False
-    binding: str | None = None  # the key that does it without the command line
 
 
 VERBS: tuple[Verb, ...] = (
-    Verb("ni", ("new",), "ni [TYPE] [A–D|N] [@ PLACE] [// DESCRIPTION]", "new incident", binding="n"),
+    Verb("ni", ("new",), "ni [TYPE] [A–D|N] [@ PLACE] [// DESCRIPTION]", "new incident"),
     Verb("ty", ("type",), "ty [#INC] TYPE", "set the incident type", True),
     Verb("pr", ("priority",), "pr [#INC] A–D|N", "set the priority", True),
     Verb("lo", ("locate", "location"), "lo [#INC] PLACE", "set the location from the gazetteer", True),
     Verb("st", ("state",), "st [#INC] queued|active|monitored", "move the incident's state", True),
-    Verb("cl", ("close",), "cl [#INC]", "close the incident", True, binding="c"),
-    Verb("as", ("assign",), "as [#INC] UNIT… [er|os]", "assign units (er/os: already en route/on scene)", True, "a"),
-    Verb("d", ("dispatch",), "d [#INC] [UNIT…]", "dispatch assigned units (all if none named)", True, "d"),
+    Verb("cl", ("close",), "cl [#INC]", "close the incident", True),
+    Verb("as", ("assign",), "as [#INC] UNIT… [er|os]", "assign units (er/os: already en route/on scene)", True),
+    Verb("d", ("dispatch",), "d [#INC] [UNIT…]", "dispatch assigned units (all if none named)", True),
     Verb("cf", ("confirm",), "cf UNIT…", "confirm a dispatch by hand"),
     Verb("ua", ("unassign",), "ua UNIT…", "undo an assignment before dispatch"),
     Verb("ra", ("reassign",), "ra UNIT… #INC", "move assigned units to another incident"),
@@ -66,10 +65,10 @@ VERBS: tuple[Verb, ...] = (
     Verb("os", ("onscene",), "os UNIT…", "unit on scene"),
     Verb("oos", ("outofservice", "unavailable"), "oos UNIT…", "unit out of service"),
     Verb("no", ("note",), "no [#INC] TEXT", "add a note to the incident log", True),
-    Verb("f", ("find", "filter"), "f [TEXT]", "filter the board and roster (empty: clear)", binding="slash"),
-    Verb("ended", ("showended",), "ended", "show or hide ended incidents", binding="e"),
+    Verb("f", ("find", "filter"), "f [TEXT]", "filter the board and roster (empty: clear)"),
+    Verb("ended", ("showended",), "ended", "show or hide ended incidents"),
     Verb("sim", ("simulation",), "sim", "pause or resume the demo simulation"),
-    Verb("help", ("?",), "help", "list keys and commands", binding="f1"),
+    Verb("help", ("?",), "help", "list keys and commands"),
 )
 
 UNIT_STATE_OF = {"av": "available_radio", "avs": "available_station", "er": "en_route", "os": "on_scene",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import gc
 import logging
 import random
 from collections.abc import Callable
@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 import nanoid
+import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
@@ -103,6 +104,19 @@ class _Pending:
 
 class _Resync(Exception):
     pass
+
+
+def decode(message: str | bytes) -> dict[str, Any]:
+    """orjson, because a 10,000-incident snapshot decodes in a fraction of json's time; and the
+    cyclic collector paused while a big frame becomes millions of objects, which would otherwise
+    trigger full collections mid-parse (JSON holds no cycles, so nothing is left to collect)."""
+    if len(message) < 1_000_000:
+        return orjson.loads(message)
+    gc.disable()
+    try:
+        return orjson.loads(message)
+    finally:
+        gc.enable()
 
 
 class ServerLink:
@@ -202,10 +216,10 @@ class ServerLink:
                            ping_timeout=20, compression="deflate" if self.compression else None,
                            max_size=None, close_timeout=2) as connection:  # fmt: skip
             self._connection = connection
-            await connection.send(json.dumps({"type": "hello", "protocol": protocol.PROTOCOL_VERSION,
-                                              "last_seq": self.replica.seq}))  # fmt: skip
+            hello = {"type": "hello", "protocol": protocol.PROTOCOL_VERSION, "last_seq": self.replica.seq}
+            await connection.send(orjson.dumps(hello).decode())
             async for message in connection:
-                self._receive(json.loads(message))
+                self._receive(decode(message))
 
     # --- frames in ------------------------------------------------------------------------------
     def _receive(self, frame: dict[str, Any]) -> None:
@@ -222,7 +236,12 @@ class ServerLink:
         elif kind == "welcome":
             self.welcome_modes.append(frame["mode"])
             if frame["mode"] == "snapshot":
-                self._notify(self.replica.load_snapshot(frame["snapshot"]))
+                update = self.replica.load_snapshot(frame["snapshot"])
+                # A big snapshot is millions of long-lived objects; left to the cyclic collector,
+                # every later full collection walks them all (~100 ms each, measured at 10,000
+                # incidents). JSON data holds no cycles, so refcounting still frees replaced parts.
+                gc.freeze()
+                self._notify(update)
             self._set_status(state=LinkState.CONNECTED, attempt=0, retry_in=None, reason="",
                              user=frame.get("user"), role=frame.get("role"))  # fmt: skip
             self._flush()
@@ -248,7 +267,7 @@ class ServerLink:
     def submit(self, name: str, args: dict[str, Any] | None = None) -> asyncio.Future[dict[str, Any]]:
         """Queue a command; the future holds its value or raises CommandFailed."""
         command_id = self.new_id()
-        frame = json.dumps({"type": "command", "command_id": command_id, "name": name, "args": args or {}})
+        frame = orjson.dumps({"type": "command", "command_id": command_id, "name": name, "args": args or {}}).decode()
         pending = _Pending(frame, asyncio.get_running_loop().create_future())
         self._outbox[command_id] = pending
         self.own_ids.add(command_id)
