@@ -62,15 +62,18 @@ def _connect(args: argparse.Namespace) -> int:
 class DemoServer:
     """`hurrinet-server demo` in a child process (the workstation never imports the server)."""
 
-    def __init__(self, directory: Path, simulation: bool) -> None:
+    def __init__(self, directory: Path, simulation: bool, seed: int | None = None) -> None:
         self.directory = directory
         self.simulation = simulation
+        self.seed = seed
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60.0) -> dict:
         self.directory.mkdir(parents=True, exist_ok=True)
         ready = Path(tempfile.mkdtemp(prefix="hurrinet-")) / "ready.json"
         command = [sys.executable, "-m", "server", "demo", "--data-dir", str(self.directory), "--ready-file", str(ready)]
+        if self.seed is not None:
+            command += ["--seed", str(self.seed)]
         if not self.simulation:
             command.append("--paused")  # the storm's opening picture, standing still until F9
         with open(self.directory / "demo-server.err", "w") as errors:
