@@ -167,3 +167,12 @@ async def test_a_refused_token_goes_offline_with_the_reason(live):
     await until(lambda: link.status.state is LinkState.OFFLINE)
     assert "refused the token" in link.status.describe()
     await link.close()
+
+
+async def test_a_slow_link_reports_degraded_and_recovers(live, link, monkeypatch):
+    monkeypatch.setattr("hurrinet_tui.link.SLOW_PING_S", -1.0)  # every ping now counts as slow
+    link.poll()
+    assert link.status.degraded and link.status.describe() == "Connected — degraded"
+    monkeypatch.setattr("hurrinet_tui.link.SLOW_PING_S", 1.5)
+    link.poll()
+    assert not link.status.degraded and link.status.describe() == "Connected"
