@@ -10,7 +10,7 @@ verb acts on is the selected one unless a `#ref` names another.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .replica import Entity, Replica
@@ -84,7 +84,6 @@ class Context:
     replica: Replica
     selected_incident: str | None = None
     selected_unit: str | None = None
-    words: list[str] = field(default_factory=list)
 
 
 def find_verb(word: str) -> Verb:
