@@ -87,6 +87,17 @@ def staffing(value: dict[str, int] | None) -> str:
     return f"{value['officers']}+{value['subofficers']}+{value['crew']}"
 
 
+# Automatic log entries: the fields a dispatcher may set or clear, and the events told as a sentence.
+CLEARABLE = {"incident_type": "Type", "incident_priority": "Priority", "location": "Location", "description": "Description"}
+SENTENCE = {
+    "call_linked": "Call {value} linked",
+    "call_detached": "Call {value} detached",
+    "unit_assigned": "Unit {value} assigned",
+    "dispatch_timeout": "Unit {value}: dispatch not acknowledged in time",
+    "dispatch_confirmed": "Unit {value}: dispatch confirmed by hand",
+}
+
+
 def log_words(entry: dict[str, Any]) -> str:
     """A log entry as a sentence: manual notes as written, automatic ones in words."""
     if entry.get("description") is not None:
@@ -95,28 +106,14 @@ def log_words(entry: dict[str, Any]) -> str:
     change, value = data.get("change"), data.get("value")
     if change == "state":
         return f"State → {value}"
-    if change == "incident_type":
-        return f"Type → {value}" if value else "Type cleared"
-    if change == "incident_priority":
-        return f"Priority → {value}" if value else "Priority cleared"
-    if change == "location":
-        return f"Location → {location_summary(value)}" if value else "Location cleared"
-    if change == "description":
-        return f"Description → {value}" if value else "Description cleared"
-    if change == "call_linked":
-        return f"Call {str(value)[:6]} linked"
-    if change == "call_detached":
-        return f"Call {str(value)[:6]} detached"
-    if change == "unit_assigned":
-        return f"Unit {value} assigned"
-    if change == "dispatch_timeout":
-        return f"Unit {value}: dispatch not acknowledged in time"
-    if change == "dispatch_confirmed":
-        return f"Unit {value}: dispatch confirmed by hand"
-    if change == "resource_allocated":
-        return f"Resource allocated: {_quantity(value)}"
-    if change == "resource_released":
-        return f"Resource released: {_quantity(value)}"
+    if change in CLEARABLE:
+        label = CLEARABLE[change]
+        shown = location_summary(value) if change == "location" else value
+        return f"{label} → {shown}" if value else f"{label} cleared"
+    if change in SENTENCE:
+        return SENTENCE[change].format(value=str(value)[:6] if change.startswith("call_") else value)
+    if change in ("resource_allocated", "resource_released"):
+        return f"Resource {change.removeprefix('resource_')}: {_quantity(value)}"
     return f"{change}: {value}"
 
 
