@@ -46,6 +46,7 @@ class VirtualGrid(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"grid--header", "grid--cursor", "grid--cursor-blurred", "grid--empty"}
 
     cursor: reactive[int] = reactive(0, repaint=False, init=False)
+    SORTS: tuple[str, ...] = ("as given",)  # the orders `s` cycles through; subclasses name theirs
 
     class Highlighted(Message):
         def __init__(self, grid: VirtualGrid, key: str | None) -> None:
@@ -65,10 +66,28 @@ class VirtualGrid(ScrollView, can_focus=True):
         self.empty_text = empty_text
         self.keys: list[str] = []
         self._index: dict[str, int] = {}
+        self.sort = self.SORTS[0]
+        self.filter_text = ""
 
     # --- what subclasses provide --------------------------------------------------------------
     def cells(self, key: str) -> Sequence[Cell]:
         raise NotImplementedError
+
+    def rebuild(self) -> None:
+        """Order and filter every row again (after a snapshot, a new sort or filter)."""
+        raise NotImplementedError
+
+    # --- the view: sort and filter --------------------------------------------------------------
+    def set_view(self, *, filter_text: str | None = None, sort: str | None = None) -> None:
+        if filter_text is not None:
+            self.filter_text = filter_text
+        if sort is not None:
+            self.sort = sort
+        self.rebuild()
+
+    def next_sort(self) -> str:
+        self.set_view(sort=self.SORTS[(self.SORTS.index(self.sort) + 1) % len(self.SORTS)])
+        return self.sort
 
     # --- rows -----------------------------------------------------------------------------------
     @property

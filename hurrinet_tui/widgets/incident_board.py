@@ -13,7 +13,6 @@ from .grid import Cell, Column, VirtualGrid
 
 PRIORITY_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, None: 4, "N": 5}
 STATE_RANK = {"new": 0, "queued": 1, "active": 2, "monitored": 3, "ended": 4}
-SORTS = ("priority", "age", "state", "type")
 
 COLUMNS = (
     Column("priority", "Pri", 3),
@@ -49,14 +48,13 @@ class IncidentBoard(VirtualGrid):
     COMPONENT_CLASSES = VirtualGrid.COMPONENT_CLASSES | {
         "board--prio-a", "board--prio-b", "board--prio-n", "board--ended", "board--new",
     }
+    SORTS = ("priority", "age", "state", "type")
 
     def __init__(self, replica: Replica, now: Callable[[], datetime], **kwargs) -> None:
         super().__init__(COLUMNS, empty_text="no incidents", **kwargs)
         self.replica = replica
         self.now = now
         self.show_ended = False
-        self.filter_text = ""
-        self.sort = SORTS[0]
         self._order: list[tuple[tuple, str]] = []  # (sort key, incident id), sorted
         self._key_of: dict[str, tuple] = {}
 
@@ -78,7 +76,6 @@ class IncidentBoard(VirtualGrid):
         return (ended, priority, state, created, incident["id"])
 
     def rebuild(self) -> None:
-        """Order every incident again (a new snapshot, sort or filter)."""
         keyed = ((self.sort_key(i), i["id"]) for i in self.replica.incidents.values())
         self._order = sorted((k, i) for k, i in keyed if k is not None)
         self._key_of = {i: k for k, i in self._order}
@@ -104,18 +101,10 @@ class IncidentBoard(VirtualGrid):
         if moved:
             self.set_rows([i for _, i in self._order])
 
-    def set_view(self, *, show_ended: bool | None = None, filter_text: str | None = None, sort: str | None = None) -> None:
+    def set_view(self, *, show_ended: bool | None = None, **view: str | None) -> None:
         if show_ended is not None:
             self.show_ended = show_ended
-        if filter_text is not None:
-            self.filter_text = filter_text
-        if sort is not None:
-            self.sort = sort
-        self.rebuild()
-
-    def next_sort(self) -> str:
-        self.set_view(sort=SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)])
-        return self.sort
+        super().set_view(**view)
 
     # --- one row --------------------------------------------------------------------------------
     def cells(self, key: str) -> Sequence[Cell]:

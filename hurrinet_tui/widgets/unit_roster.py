@@ -11,7 +11,6 @@ from ..format import UNIT_STATE_CLASS, UNIT_STATE_LABEL, age, staffing
 from ..replica import Entity, Replica
 from .grid import Cell, Column, VirtualGrid
 
-SORTS = ("callsign", "state", "station", "time")
 STATE_ORDER = list(UNIT_STATE_LABEL)
 
 COLUMNS = (
@@ -42,13 +41,12 @@ def matches(unit: Entity, station: str, text: str) -> bool:
 
 class UnitRoster(VirtualGrid):
     COMPONENT_CLASSES = VirtualGrid.COMPONENT_CLASSES | set(UNIT_STATE_CLASS.values())
+    SORTS = ("callsign", "state", "station", "time")
 
     def __init__(self, replica: Replica, now: Callable[[], datetime], **kwargs) -> None:
         super().__init__(COLUMNS, empty_text="no units", **kwargs)
         self.replica = replica
         self.now = now
-        self.filter_text = ""
-        self.sort = SORTS[0]
 
     def sort_key(self, unit: Entity) -> tuple:
         status = unit["status"]
@@ -76,17 +74,6 @@ class UnitRoster(VirtualGrid):
             return
         for unit_id in ids:
             self.refresh_row(unit_id)
-
-    def set_view(self, *, filter_text: str | None = None, sort: str | None = None) -> None:
-        if filter_text is not None:
-            self.filter_text = filter_text
-        if sort is not None:
-            self.sort = sort
-        self.rebuild()
-
-    def next_sort(self) -> str:
-        self.set_view(sort=SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)])
-        return self.sort
 
     def cells(self, key: str) -> Sequence[Cell]:
         unit = self.replica.units[key]
