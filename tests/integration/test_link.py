@@ -58,11 +58,11 @@ def test_backoff_delays_are_capped_exponential_with_full_jitter():
 
 
 def test_the_same_seed_gives_the_same_delays():
-    backoff = Backoff()
-    first = [backoff.delay(a, r) for r in [random.Random(42)] for a in range(1, 10)]
-    second = [backoff.delay(a, r) for r in [random.Random(42)] for a in range(1, 10)]
-    other = [backoff.delay(a, r) for r in [random.Random(43)] for a in range(1, 10)]
-    assert first == second != other
+    def delays(seed: int) -> list[float]:
+        rng = random.Random(seed)
+        return [Backoff().delay(attempt, rng) for attempt in range(1, 10)]
+
+    assert delays(42) == delays(42) != delays(43)
 
 
 async def test_the_replica_starts_equal_to_the_server(live, link):
