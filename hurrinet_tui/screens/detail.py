@@ -24,5 +24,5 @@ class DetailScreen(Screen):
         self.detail.refresh_content()
 
     def apply(self, update: Update) -> None:
-        if update.full or self.detail.incident_id in update.incidents or update.calls:
+        if self.detail.concerns(update):
             self.detail.refresh_content()

@@ -121,7 +121,7 @@ class MainScreen(Screen):
                 self.board.update_incidents(update.incidents)
             if update.units:
                 self.roster.update_units(update.units)
-        if update.full or self.detail.incident_id in update.incidents or update.calls:
+        if self.detail.concerns(update):
             self.detail.refresh_content()
         for event in update.events:
             if event.get("caused_by") not in self.state.link.own_ids:

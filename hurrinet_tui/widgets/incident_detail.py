@@ -12,7 +12,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from ..command_line import short_id
 from ..format import INCIDENT_STATE_LABEL, TIMESTAMP_LABEL, clock, location_summary, log_words, staffing
-from ..replica import Entity, Replica
+from ..replica import Entity, Replica, Update
 from .incident_board import open_units, priority_mark
 
 
@@ -38,6 +38,13 @@ class IncidentDetail(Vertical):
                 yield Static(id="detail-calls")
             with TabPane("Log", id="tab-log"):
                 yield Static(id="detail-log")
+
+    def concerns(self, update: Update) -> bool:
+        """Whether the update changed what this detail shows (its incident or its calls)."""
+        if update.full or self.incident_id in update.incidents:
+            return True
+        incident = self.replica.incidents.get(self.incident_id) if self.incident_id else None
+        return bool(incident and update.calls.intersection(incident["call_ids"]))
 
     def show(self, incident_id: str | None) -> None:
         self.incident_id = incident_id
