@@ -36,7 +36,7 @@ class AppState:
 
 class HurriNetApp(App):
     TITLE = "HurriNet Dispatch"
-    CSS_PATH = [HERE / "app.tcss", *sorted((HERE / "widgets").glob("*.tcss")), HERE / "screens" / "screens.tcss"]
+    CSS_PATH = [HERE / "app.tcss", *sorted((HERE / "widgets").glob("*.tcss")), *sorted((HERE / "screens").glob("*.tcss"))]
     COMMANDS = App.COMMANDS | {DispatchCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
