@@ -65,6 +65,12 @@ VERBS: tuple[Verb, ...] = (
     Verb("os", ("onscene",), "os UNIT…", "unit on scene"),
     Verb("oos", ("outofservice", "unavailable"), "oos UNIT…", "unit out of service"),
     Verb("no", ("note",), "no [#INC] TEXT", "add a note to the incident log", True),
+    Verb("call", ("nc",), "call [#CALL]", "take a new call (^N), or bring an active call back into the call form"),
+    Verb("ec", ("endcall",), "ec", "end the call on the line (^E; its outcome must be set)"),
+    Verb("ci", ("fromcall",), "ci", "create an incident from the call on the line (^O)"),
+    Verb("at", ("attach",), "at [#INC]", "attach the call on the line to an incident (^B)", True),
+    Verb("dt", ("detach",), "dt", "detach the call on the line from its incident"),
+    Verb("cpl", ("copylocation",), "cpl", "copy the call's location to its incident (^Y)"),
     Verb("f", ("find", "filter"), "f [TEXT]", "filter the board and roster (empty: clear)"),
     Verb("ended", ("showended",), "ended", "show or hide ended incidents"),
     Verb("sim", ("simulation",), "sim", "pause or resume the demo simulation"),
@@ -74,7 +80,8 @@ VERBS: tuple[Verb, ...] = (
 UNIT_STATE_OF = {"av": "available_radio", "avs": "available_station", "er": "en_route", "os": "on_scene",
                  "oos": "unavailable", "cf": "dispatched"}  # fmt: skip
 IMMEDIATE = {"er": "en_route", "os": "on_scene", "dp": "dispatched"}
-LOCAL = {"f", "ended", "sim", "help"}
+LOCAL = {"f", "ended", "sim", "help", "call", "ec"}
+CALL_COMMANDS = {"ci": "call.create_incident", "dt": "call.detach", "cpl": "call.copy_location"}
 
 
 @dataclass
@@ -84,6 +91,7 @@ class Context:
     replica: Replica
     selected_incident: str | None = None
     selected_unit: str | None = None
+    call_on_line: str | None = None  # the call in the call form
 
 
 def find_verb(word: str) -> Verb:
@@ -115,6 +123,13 @@ def parse(line: str, context: Context) -> list[Command] | LocalAction:
     rest = words[1:]
     if verb.key in LOCAL:
         return LocalAction(verb.key, " ".join(rest))
+    if verb.key in CALL_COMMANDS or verb.key == "at":
+        if context.call_on_line is None:
+            raise CommandLineError("no call on the line — ^N takes a new call, `call #REF` brings one back")
+        call = {"call_id": context.call_on_line}
+        if verb.key == "at":
+            return [Command("call.attach", call | {"incident_id": _incident([w for w in rest if w.startswith("#")], context)})]
+        return [Command(CALL_COMMANDS[verb.key], call)]
     incident_ref = [w for w in rest if w.startswith("#")]
     rest = [w for w in rest if not w.startswith("#")]
     replica = context.replica
@@ -247,6 +262,19 @@ def resolve_incident(ref: str, replica: Replica) -> str:
     if matches:
         raise CommandLineError(f"#{ref} matches {len(matches)} incidents; type more of the id")
     raise CommandLineError(f"no incident #{ref}")
+
+
+def resolve_call(ref: str, replica: Replica) -> str:
+    """An active call by # and the start of its id."""
+    folded = ref.removeprefix("#").casefold()
+    if not folded:
+        raise CommandLineError("a call reference is # and the first characters of its id")
+    matches = [c for c, call in replica.calls.items() if call["state"] == "active" and c.casefold().startswith(folded)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise CommandLineError(f"{ref} matches {len(matches)} active calls; type more of the id")
+    raise CommandLineError(f"no active call {ref}")
 
 
 def short_id(incident_id: str) -> str:

@@ -19,6 +19,18 @@ KEYS = (
         ("F2 / F3 / F4", "board / roster / incident detail"), ("/", "find (filters board and roster)"),
         ("e", "show or hide ended incidents"), ("s", "sort the focused list"),
         ("Ctrl+R", "reconnect now"), ("F9", "pause or resume the demo simulation"), ("Ctrl+Q", "quit"),
+        ("F5 / F6 / F7 / F8", "layout: call taking / incident / board / roster"),
+        ("F10", "confirm by hand the dispatch that just timed out"),
+    )),
+    ("Taking a call (these work inside the form's fields too)", (
+        ("Ctrl+N", "new call: the call form opens with the cursor on the caller's name"),
+        ("Tab / Shift+Tab", "next / previous field; each field is saved as you leave it (or Enter)"),
+        ("↓ in the place field", "pick a gazetteer suggestion (Enter), Esc closes the list"),
+        ("Ctrl+G", "coordinates shown as DD, DDM or DMS (the value never changes)"),
+        ("Ctrl+E", "end the call (its outcome, and the reason for it, must be set)"),
+        ("Ctrl+O / Ctrl+B", "create an incident from the call / attach it to the selected incident"),
+        ("Ctrl+Y", "copy the call's location to its incident"),
+        ("Esc", "leave the vicinity view (incidents near the call) for the whole board"),
     )),
     ("On the board (an incident)", (
         ("↑ ↓ PgUp PgDn Home End", "move"), ("Enter", "open the incident's detail"),

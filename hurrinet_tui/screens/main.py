@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.text import Text
@@ -13,10 +14,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..command_line import Command, CommandLineError, Context, LocalAction, parse, short_id
+from ..command_line import Command, CommandLineError, Context, LocalAction, parse, resolve_call, short_id
 from ..link import CommandFailed, LinkStatus
 from ..replica import Update
 from ..widgets.bars import HeaderBar, StatusBar
+from ..widgets.call_form import CallForm
 from ..widgets.command_input import CommandInput
 from ..widgets.feed import Feed
 from ..widgets.grid import VirtualGrid
@@ -25,7 +27,9 @@ from ..widgets.incident_detail import IncidentDetail
 from ..widgets.unit_roster import UnitRoster
 
 NARROW = 120  # columns below which the detail and feed leave the main screen
-HINTS = "F1 help  : command  ^P palette  ^Q quit"
+HINTS = "F1 help  : command  ^N call  ^P palette  ^Q quit"
+# Layout presets (F5–F8): which part of the screen gets the room.
+PRESETS = {"call": "call taking", "incident": "incident", "board": "board", "roster": "roster"}
 
 
 def zone_of(name: str | None) -> tzinfo:
@@ -44,6 +48,18 @@ class MainScreen(Screen):
         Binding("s", "sort", "Sort"),
         Binding("ctrl+r", "retry", "Retry now"),
         Binding("f9", "run('sim')", "Simulation"),
+        Binding("f5", "preset('call')", "Call-taking layout"),
+        Binding("f6", "preset('incident')", "Incident layout"),
+        Binding("f7", "preset('board')", "Board layout"),
+        Binding("f8", "preset('roster')", "Roster layout"),
+        # The call on the line: these work while typing in a field too.
+        Binding("ctrl+n", "new_call", "New call", priority=True),
+        Binding("ctrl+e", "end_call", "End call", priority=True),
+        Binding("ctrl+o", "incident_from_call", "Incident from call", priority=True),
+        Binding("ctrl+b", "attach_call", "Attach call", priority=True),
+        Binding("ctrl+y", "copy_call_location", "Call location to incident", priority=True),
+        Binding("escape", "dismiss_vicinity", "Dismiss vicinity", show=False),
+        Binding("f10", "confirm_timed_out", "Confirm timed-out dispatch"),
         Binding("f2", "focus_board", "Board"),
         Binding("f3", "focus_roster", "Roster"),
         Binding("f4", "focus_detail", "Detail"),
@@ -75,7 +91,11 @@ class MainScreen(Screen):
         self.zone = zone_of(replica.deployment.get("timezone"))
         self.board = IncidentBoard(replica, now, id="board")
         self.roster = UnitRoster(replica, now, id="roster")
-        self.detail = IncidentDetail(replica, self.zone, id="detail")
+        self.detail = IncidentDetail(replica, self.zone, app_state.link, id="detail")
+        self.call_form = CallForm(app_state.link, self.zone, now, id="call-form")
+        self.preset = "board"
+        self.timed_out: str | None = None  # the callsign of the latest dispatch timeout
+        self.vicinity_of: tuple[str, Any] | None = None  # (call id, coordinates) the vicinity shows
         self.feed = Feed(self.zone, id="feed")
         self.header_bar = HeaderBar(now, id="header")
         self.status_bar = StatusBar(HINTS, id="status")
@@ -85,9 +105,11 @@ class MainScreen(Screen):
         yield self.header_bar
         with Horizontal(id="body"):
             with Vertical(id="left"):
+                yield Static(id="vicinity")
                 yield self.board
                 yield self.detail
             with Vertical(id="right"):
+                yield self.call_form
                 yield self.roster
                 yield self.feed
         yield Static(id="message")
@@ -100,6 +122,8 @@ class MainScreen(Screen):
         self.set_interval(1.0, self.tick)
         self.apply(Update(full=True))
         self.show_status(self.state.link.status)
+        self.set_preset(self.preset)
+        self.query_one("#vicinity").display = False
         if self.state.simulation_running:
             self.status_bar.note = "simulation running (F9 pauses)"
         self.board.focus()
@@ -112,7 +136,7 @@ class MainScreen(Screen):
         replica = self.state.link.replica
         if update.full:
             self.zone = zone_of(replica.deployment.get("timezone"))
-            self.detail.zone = self.feed.zone = self.header_bar.zone = self.zone
+            self.detail.zone = self.feed.zone = self.header_bar.zone = self.call_form.zone = self.zone
             self.header_bar.deployment = replica.deployment.get("name", "")
             self.board.rebuild()
             self.roster.rebuild()
@@ -123,9 +147,15 @@ class MainScreen(Screen):
                 self.roster.update_units(update.units)
         if self.detail.concerns(update):
             self.detail.refresh_content()
+        call = self.call_form.call
+        if update.full or (call and (call["id"] in update.calls or call.get("incident_id") in update.incidents)):
+            self.call_form.refresh_content()
+            self.check_vicinity()
         for event in update.events:
             if event.get("caused_by") not in self.state.link.own_ids:
                 self.feed.add(event)
+            if event["name"] == "unit.dispatch_timed_out":
+                self.dispatch_timed_out(event)
 
     def tick(self) -> None:
         """Ages and timers move every second: repaint what is on screen (only that)."""
@@ -134,6 +164,9 @@ class MainScreen(Screen):
         self.state.link.poll()
 
     def show_status(self, status: LinkStatus) -> None:
+        if status.degraded and not self.status_bar.status.degraded:
+            self.notify("answers are slow: the board may lag behind the server", title="Link degraded",
+                        severity="warning", timeout=15)  # fmt: skip
         self.status_bar.status = status
         if status.user:
             self.header_bar.user = f"{status.user} ({status.role})"
@@ -153,7 +186,8 @@ class MainScreen(Screen):
 
     def context(self) -> Context:
         return Context(self.state.link.replica, self.board.cursor_key, self.roster.cursor_key and
-                       self.state.link.replica.units[self.roster.cursor_key]["callsign"])  # fmt: skip
+                       self.state.link.replica.units[self.roster.cursor_key]["callsign"],
+                       self.call_form.call_id)  # fmt: skip
 
     # --- actions --------------------------------------------------------------------------------
     def action_command_line(self) -> None:
@@ -208,7 +242,109 @@ class MainScreen(Screen):
         """Unit keys act on the unit under the roster's cursor, so only while the roster has focus."""
         if action in ("unit", "reassign"):
             return self.roster.has_focus
+        if action == "dismiss_vicinity":
+            return self.vicinity_shown
         return True
+
+    # --- layout presets ---------------------------------------------------------------------------
+    def action_preset(self, name: str) -> None:
+        self.set_preset(name)
+        self.say(f"{PRESETS[name]} layout (F5 call taking, F6 incident, F7 board, F8 roster)")
+
+    def set_preset(self, name: str) -> None:
+        for preset in PRESETS:
+            self.set_class(preset == name, f"-preset-{preset}")
+        self.preset = name
+
+    # --- the call on the line -----------------------------------------------------------------------
+    def action_new_call(self) -> None:
+        if not self.state.link.status.connected:
+            self.say("Disconnected — changes are blocked until the link is back (^R retries now)", error=True)
+            return
+        self.set_preset("call")
+        self.call_form.take_new_call()
+
+    def action_end_call(self) -> None:
+        self.call_form.end_call()
+
+    def action_incident_from_call(self) -> None:
+        self.call_form.create_incident()
+
+    def action_attach_call(self) -> None:
+        self.call_form.attach(self.board.cursor_key)
+
+    def action_copy_call_location(self) -> None:
+        self.call_form.copy_location()
+
+    @on(CallForm.Linked)
+    def call_linked(self, message: CallForm.Linked) -> None:
+        self.action_dismiss_vicinity()  # the vicinity did its job: the call has its incident
+        self.board.move_to(message.incident_id)
+        self.detail.show(message.incident_id)
+
+    # --- vicinity: what is already going on near the call -------------------------------------------
+    @property
+    def vicinity_shown(self) -> bool:
+        return self.board.vicinity is not None
+
+    def check_vicinity(self) -> None:
+        """Once the call on the line has coordinates (or they change), look around them."""
+        call = self.call_form.call
+        coordinates = ((call or {}).get("location") or {}).get("coordinates")
+        if call is None or call["state"] == "ended" or not coordinates:
+            return
+        place = (call["id"], coordinates["lat"], coordinates["lon"])
+        if place != self.vicinity_of:
+            self.vicinity_of = place
+            self.query_vicinity(call["id"])
+
+    @work(group="vicinity", exclusive=True)
+    async def query_vicinity(self, call_id: str) -> None:
+        try:
+            value = await self.state.link.command("call.vicinity", {"call_id": call_id})
+        except CommandFailed as error:
+            self.say(f"vicinity check failed: {error.message} [{error.code}]", error=True)
+            return
+        if not value["calls"] and not value["incidents"]:
+            self.action_dismiss_vicinity()
+            self.say(f"nothing active within {value['radius_m']:.0f} m of the call", ok=True)
+            return
+        self.show_vicinity(call_id, value)
+        self.notify(f"{len(value['incidents'])} incident(s) and {len(value['calls'])} call(s) near this call — "
+                    "the board shows them, Esc returns", title="Vicinity", severity="warning")  # fmt: skip
+
+    def show_vicinity(self, call_id: str, value: dict[str, Any]) -> None:
+        banner = Text()
+        banner.append(f" NEAR CALL {short_id(call_id)} ", style="bold reverse")
+        banner.append(f"  within {value['radius_m']:.0f} m: {len(value['incidents'])} incident(s), "
+                      f"{len(value['calls'])} other call(s) — nearest first · Esc: whole board · ^B attaches the call")  # fmt: skip
+        for call in value["calls"][:3]:
+            who = call.get("caller_name") or "unknown caller"
+            banner.append(f"\n  call {short_id(call['id'])}  {call['distance_m']} m  {who}: {call.get('description') or ''}")
+        self.query_one("#vicinity", Static).update(banner)
+        self.query_one("#vicinity").display = True
+        self.board.show_vicinity({i["id"]: i["distance_m"] for i in value["incidents"]})
+        self.board.border_title = "Incidents near the call"
+
+    def action_dismiss_vicinity(self) -> None:
+        if self.vicinity_shown:
+            self.board.show_vicinity(None)
+            self.board.border_title = "Incidents"
+        self.query_one("#vicinity").display = False
+
+    # --- notifications: never steal focus ------------------------------------------------------------
+    def dispatch_timed_out(self, event: dict[str, Any]) -> None:
+        unit = event["data"].get("unit") or {}
+        self.timed_out = unit.get("callsign")
+        self.notify(f"{self.timed_out} did not acknowledge its dispatch — F10 confirms it by hand (radio contact)",
+                    title="Dispatch timeout", severity="error", timeout=30)  # fmt: skip
+
+    def action_confirm_timed_out(self) -> None:
+        if not self.timed_out:
+            self.say("no dispatch has timed out", error=True)
+            return
+        self.run_line(f"cf {self.timed_out}")
+        self.timed_out = None
 
     # --- the command line ---------------------------------------------------------------------
     @on(CommandInput.Submitted)
@@ -252,9 +388,12 @@ class MainScreen(Screen):
                 self.say(f"✗ {line}: {error.message} [{error.code}]", error=True)
                 return
             if "incident_id" in value and command.name in ("incident.create", "call.create_incident"):
+                self.action_dismiss_vicinity()
                 self.board.move_to(value["incident_id"])
                 line = f"{line}  → #{short_id(value['incident_id'])}"
             for warning in value.get("warnings", []):
+                # e.g. a unit without alert targets: the dispatcher must reach it another way.
+                self.notify(warning, title="Dispatch warning", severity="warning", timeout=20)
                 self.say(f"⚠ {warning}", error=True)
                 return
         self.say(f"✓ {line}", ok=True)
@@ -271,6 +410,19 @@ class MainScreen(Screen):
             self.app.action_help()
         elif action.name == "sim":
             self.toggle_simulation()
+        elif action.name == "ec":
+            self.action_end_call()
+        elif action.name == "call" and action.argument:
+            try:
+                call_id = resolve_call(action.argument, self.state.link.replica)
+            except CommandLineError as error:
+                self.say(str(error), error=True)
+                return
+            self.set_preset("call")
+            self.call_form.show(call_id)
+            self.say(f"call {short_id(call_id)} is on the line", ok=True)
+        elif action.name == "call":
+            self.action_new_call()
 
     @work(group="commands")
     async def toggle_simulation(self) -> None:

@@ -55,12 +55,17 @@ class IncidentBoard(VirtualGrid):
         self.replica = replica
         self.now = now
         self.show_ended = False
+        # While a call's vicinity is shown: the incidents near it, id → metres (None: the whole board).
+        self.vicinity: dict[str, int] | None = None
         self._order: list[tuple[tuple, str]] = []  # (sort key, incident id), sorted
         self._key_of: dict[str, tuple] = {}
 
     # --- order and filter -------------------------------------------------------------------------
     def sort_key(self, incident: Entity) -> tuple | None:
         """Where the incident goes, or None when it is not on the board now."""
+        if self.vicinity is not None:
+            distance = self.vicinity.get(incident["id"])
+            return None if distance is None else (False, distance, incident["id"])
         ended = incident["state"] == "ended"
         if (ended and not self.show_ended) or (self.filter_text and not matches(incident, self.filter_text)):
             return None
@@ -105,6 +110,11 @@ class IncidentBoard(VirtualGrid):
         if show_ended is not None:
             self.show_ended = show_ended
         super().set_view(**view)
+
+    def show_vicinity(self, distances: dict[str, int] | None) -> None:
+        """Only the incidents near a call, nearest first (None: back to the whole board)."""
+        self.vicinity = distances
+        self.rebuild()
 
     # --- one row --------------------------------------------------------------------------------
     def cells(self, key: str) -> Sequence[Cell]:

@@ -13,7 +13,9 @@ from textual.widgets import Static, TabbedContent, TabPane
 from ..command_line import short_id
 from ..format import INCIDENT_STATE_LABEL, TIMESTAMP_LABEL, clock, location_summary, log_words, staffing
 from ..replica import Entity, Replica, Update
+from ..link import ServerLink
 from .incident_board import open_units, priority_mark
+from .incident_form import IncidentForm
 
 
 def is_open(record: Entity) -> bool:
@@ -23,10 +25,11 @@ def is_open(record: Entity) -> bool:
 class IncidentDetail(Vertical):
     """Shows the incident set by `show`; repaints when told the incident changed."""
 
-    def __init__(self, replica: Replica, zone: tzinfo, **kwargs) -> None:
+    def __init__(self, replica: Replica, zone: tzinfo, link: ServerLink | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.replica = replica
         self.zone = zone
+        self.link = link  # with a link, the incident's own fields can be edited (the Incident tab)
         self.incident_id: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -34,6 +37,9 @@ class IncidentDetail(Vertical):
         with TabbedContent(id="detail-tabs"):
             with TabPane("Units", id="tab-units"):
                 yield Static(id="detail-units")
+            if self.link is not None:
+                with TabPane("Incident", id="tab-incident"):
+                    yield IncidentForm(self.link, id="incident-form")
             with TabPane("Calls", id="tab-calls"):
                 yield Static(id="detail-calls")
             with TabPane("Log", id="tab-log"):
@@ -51,6 +57,9 @@ class IncidentDetail(Vertical):
         self.refresh_content()
 
     def refresh_content(self) -> None:
+        for form in self.query(IncidentForm):
+            form.show(self.incident_id)
+            form.refresh_content()
         incident = self.replica.incidents.get(self.incident_id) if self.incident_id else None
         summary = self.query_one("#detail-summary", Static)
         if incident is None:
