@@ -27,7 +27,7 @@ def tops(names: set[str]) -> set[str]:
     return {n.split(".")[0] for n in names}
 
 
-ADVISORY = ("allocation", "classification", "recommendations")
+ADVISORY = ("geo", "allocation", "classification", "recommendations")
 
 
 @pytest.mark.parametrize("path", modules("server", "domain") + [ROOT / "server" / f"{m}.py" for m in ADVISORY])
@@ -54,7 +54,8 @@ def server_imports(path: Path) -> set[str]:
 @pytest.mark.parametrize(
     "module, allowed",
     [
-        ("allocation", set()),  # plain data, numpy and scipy: benchable without a world
+        ("geo", set()),
+        ("allocation", {"server.geo"}),  # plain data, numpy and scipy: benchable without a world
         ("classification", {"server.domain"}),
         ("recommendations", {"server.domain", "server.allocation", "server.classification"}),
     ],
