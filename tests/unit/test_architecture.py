@@ -27,7 +27,7 @@ def tops(names: set[str]) -> set[str]:
     return {n.split(".")[0] for n in names}
 
 
-ADVISORY = ("geo", "allocation", "classification", "recommendations")
+ADVISORY = ("geo", "allocation", "classification", "recommendations", "vicinity")
 
 
 @pytest.mark.parametrize("path", modules("server", "domain") + [ROOT / "server" / f"{m}.py" for m in ADVISORY])
@@ -58,6 +58,7 @@ def server_imports(path: Path) -> set[str]:
         ("allocation", {"server.geo"}),  # plain data, numpy and scipy: benchable without a world
         ("classification", {"server.domain"}),
         ("recommendations", {"server.domain", "server.allocation", "server.classification"}),
+        ("vicinity", {"server.domain", "server.geo"}),
     ],
 )
 def test_advisory_modules_import_only_the_domain_and_each_other(module, allowed):
@@ -65,7 +66,7 @@ def test_advisory_modules_import_only_the_domain_and_each_other(module, allowed)
     stray = {n for n in imported if not any(n == a or n.startswith(a + ".") for a in allowed)}
     assert not stray, f"server/{module}.py imports {sorted(stray)}"
     assert tops(imports_of(ROOT / "server" / f"{module}.py")) <= {"__future__", "collections", "dataclasses",
-        "typing", "re", "unicodedata", "numpy", "scipy", "server"}  # fmt: skip
+        "typing", "re", "math", "unicodedata", "numpy", "scipy", "server"}  # fmt: skip
 
 
 @pytest.mark.parametrize("path", modules("server"))
