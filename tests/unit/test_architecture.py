@@ -27,7 +27,7 @@ def tops(names: set[str]) -> set[str]:
     return {n.split(".")[0] for n in names}
 
 
-ADVISORY = ("geo", "allocation", "classification", "recommendations", "vicinity", "geocoding")
+ADVISORY = ("geo", "allocation", "classification", "recommendations", "vicinity", "geocoding", "lookups")
 
 
 @pytest.mark.parametrize("path", modules("server", "domain") + [ROOT / "server" / f"{m}.py" for m in ADVISORY])
@@ -60,6 +60,7 @@ def server_imports(path: Path) -> set[str]:
         ("recommendations", {"server.domain", "server.allocation", "server.classification"}),
         ("vicinity", {"server.domain", "server.geo"}),
         ("geocoding", {"server.domain"}),
+        ("lookups", {"server.domain", "server.geo", "server.vicinity", "server.geocoding", "server.wire"}),
     ],
 )
 def test_advisory_modules_import_only_the_domain_and_each_other(module, allowed):
