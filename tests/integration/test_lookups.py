@@ -196,7 +196,7 @@ async def test_geocode_refuses_empty_blank_and_over_long_queries(dispatcher):
     assert (await dispatcher.ok("geocode", query="x" * 200))["results"] == []
 
 
-# --- roles, events, audit ---------------------------------------------------------------------
+# --- roles, events, audit, snapshot --------------------------------------------------------------
 
 
 async def test_observers_may_ask_and_unit_terminals_may_not(live, dispatcher):
@@ -226,3 +226,11 @@ async def test_queries_write_no_event_and_are_audited(live, dispatcher):
     audited = live.hub.accounts.audit_since(live.hub.runner.clock.now().replace(year=2000))
     assert {"call.vicinity", "geocode"} <= {row["command"] for row in audited}
 
+
+async def test_the_snapshot_carries_the_service_area_and_vicinity_radius(live, dispatcher):
+    deployment = dispatcher.welcome["snapshot"]["deployment"]
+    area = live.world.deployment.service_area
+    assert deployment["service_area"] == {"lat_min": area.lat_min, "lat_max": area.lat_max,
+                                          "lon_min": area.lon_min, "lon_max": area.lon_max}  # fmt: skip
+    assert deployment["vicinity_radius_m"] == live.world.deployment.vicinity_radius_m == 1000
+    assert deployment["name"] == live.world.deployment.name and deployment["timezone"] == "America/St_Lucia"
