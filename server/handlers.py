@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import lookups, recommendations, wire
 from . import protocol as p
-from . import recommendations, wire
 from .domain.operations import calls, incidents, resources, units
 from .domain.values import Coordinates, Staffing
 from .domain.world import Change
@@ -156,6 +156,15 @@ def recommend_units(ch: Change, a: p.RecommendFor) -> Value:
 
 def recommend_resources(ch: Change, a: p.RecommendFor) -> Value:
     return recommendations.recommend_resources_query(ch, a.incident_id)
+
+
+def call_vicinity(ch: Change, a: p.CallVicinity) -> Value:
+    point = Coordinates(a.coordinates.lat, a.coordinates.lon) if a.coordinates is not None else None
+    return lookups.vicinity_query(ch, a.call_id, point, a.radius_m)
+
+
+def geocode(ch: Change, a: p.Geocode) -> Value:
+    return lookups.geocode_query(ch, a.query)
 
 
 # Controls act on the server process and are answered by the hub, not by a handler.

@@ -224,6 +224,28 @@ class RecommendFor(Args):
     """One incident, or (without `incident_id`) every waiting incident."""
 
     incident_id: str | None = None
+
+
+class CallVicinity(Args):
+    """Around a call's coordinates (`call_id`, the call itself left out) or around a point
+    (`coordinates`); `radius_m` defaults to the deployment's vicinity radius."""
+
+    call_id: str | None = None
+    coordinates: Coordinates | None = None
+    radius_m: float | None = Field(default=None, description="metres, 1 to 50000")
+
+    @model_validator(mode="after")
+    def _one_centre(self) -> CallVicinity:
+        given = [name for name in ("call_id", "coordinates") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of call_id or coordinates (got {' and '.join(given) or 'neither'})")
+        return self
+
+
+class Geocode(Args):
+    query: str = Field(description="a name, or two roads as 'road a & road b' or 'road a / road b'")
+
+
 # --- server controls ---
 
 
@@ -273,6 +295,10 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("resource.update", ResourceUpdate, (), "Change a resource's capacity, use or service state."),
         CommandSpec("resource.allocate", ResourceAllocate, ("allocation_id",), "Reserve resource quantity for a need."),
         CommandSpec("resource.release", ResourceRelease, (), "Free an allocation."),
+        CommandSpec("call.vicinity", CallVicinity, ("calls", "incidents", "radius_m"),
+                    "Active calls and open incidents near a call or a point, nearest first.", query=True),
+        CommandSpec("geocode", Geocode, ("results",),
+                    "Look up places, streets and intersections in the deployment's gazetteer.", query=True),
         CommandSpec("classify", Classify, ("incident_type", "incident_priority", "desk", "district", "reasons", "alternatives"),
                     "Suggest an incident type, priority and desk from words, with reasons.", query=True),
         CommandSpec("recommend.units", RecommendFor, ("recommendations", "unserved", "excluded_units"),

@@ -12,7 +12,7 @@ from typing import Any
 from .domain.call import Call
 from .domain.incident import Allocation, Incident, IncidentUnit, LogEntry, Need
 from .domain.location import location_to_wire
-from .domain.reference import GazetteerEntry, IncidentType, Station
+from .domain.reference import Deployment, GazetteerEntry, IncidentType, Station
 from .domain.resources import Resource
 from .domain.unit_status import UnitStatus
 from .domain.world import Event, World
@@ -194,6 +194,23 @@ def gazetteer_entry(item: GazetteerEntry) -> dict[str, Any]:
                      "coordinates": item.coordinates.to_wire(), "road_b": item.road_b})  # fmt: skip
 
 
+def deployment(item: Deployment) -> dict[str, Any]:
+    # The area lets a client check coordinates while they are typed; the radius labels the
+    # vicinity check (`call.vicinity` uses it when asked without one).
+    area = item.service_area
+    return {
+        "name": item.name,
+        "timezone": item.timezone,
+        "service_area": {
+            "lat_min": area.lat_min,
+            "lat_max": area.lat_max,
+            "lon_min": area.lon_min,
+            "lon_max": area.lon_max,
+        },
+        "vicinity_radius_m": item.vicinity_radius_m,
+    }
+
+
 def event_data(world: World, event: Event) -> dict[str, Any]:
     """The event's `data`: each changed entity's whole new state, keyed by kind."""
     shapes = {
@@ -210,7 +227,7 @@ def snapshot(world: World) -> dict[str, Any]:
     """Everything a client needs to replace its whole state (operational views only)."""
     return {
         "seq": world.seq,
-        "deployment": {"name": world.deployment.name, "timezone": world.deployment.timezone},
+        "deployment": deployment(world.deployment),
         "districts": [{"code": d.code, "name": d.name} for d in world.districts.values()],
         "stations": [station(s) for s in world.stations.values()],
         "incident_types": [incident_type(t) for t in world.incident_types.values()],

@@ -14,10 +14,10 @@ from server.allocation import (
     UnitCandidate,
     WaitingIncident,
     assign,
-    great_circle_m,
     recommend_resources,
     recommend_units,
 )
+from server.geo import great_circle_m
 
 CASTRIES = (14.0104, -60.9887)
 SPEEDS = {"engine": 36.0, "ambulance": 72.0, "ladder": 36.0, "police": 36.0}

@@ -27,7 +27,7 @@ def tops(names: set[str]) -> set[str]:
     return {n.split(".")[0] for n in names}
 
 
-ADVISORY = ("allocation", "classification", "recommendations")
+ADVISORY = ("geo", "allocation", "classification", "recommendations", "vicinity", "geocoding", "lookups")
 
 
 @pytest.mark.parametrize("path", modules("server", "domain") + [ROOT / "server" / f"{m}.py" for m in ADVISORY])
@@ -54,9 +54,13 @@ def server_imports(path: Path) -> set[str]:
 @pytest.mark.parametrize(
     "module, allowed",
     [
-        ("allocation", set()),  # plain data, numpy and scipy: benchable without a world
+        ("geo", set()),
+        ("allocation", {"server.geo"}),  # plain data, numpy and scipy: benchable without a world
         ("classification", {"server.domain"}),
         ("recommendations", {"server.domain", "server.allocation", "server.classification"}),
+        ("vicinity", {"server.domain", "server.geo"}),
+        ("geocoding", {"server.domain"}),
+        ("lookups", {"server.domain", "server.geo", "server.vicinity", "server.geocoding", "server.wire"}),
     ],
 )
 def test_advisory_modules_import_only_the_domain_and_each_other(module, allowed):
@@ -64,7 +68,7 @@ def test_advisory_modules_import_only_the_domain_and_each_other(module, allowed)
     stray = {n for n in imported if not any(n == a or n.startswith(a + ".") for a in allowed)}
     assert not stray, f"server/{module}.py imports {sorted(stray)}"
     assert tops(imports_of(ROOT / "server" / f"{module}.py")) <= {"__future__", "collections", "dataclasses",
-        "typing", "re", "unicodedata", "numpy", "scipy", "server"}  # fmt: skip
+        "typing", "re", "math", "unicodedata", "numpy", "scipy", "server"}  # fmt: skip
 
 
 @pytest.mark.parametrize("path", modules("server"))
