@@ -7,24 +7,31 @@ suggestions rank names the same way, so both live here.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 Entry = dict[str, Any]
 
 
+def fold(text: str) -> str:
+    """Case and accents dropped: a keyboard without è still finds Soufrière."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def rank_places(query: str, gazetteer: list[Entry]) -> list[tuple[int, Entry]]:
     """(rank, row) for a typed name: 0 the whole label, 1 every word begins a word, 2 anywhere."""
-    words = query.casefold().split()
+    words = fold(query).split()
     if not words:
         return []
     ranked = []
     for entry in gazetteer:
-        label = place_label(entry).casefold()
+        label = fold(place_label(entry))
         if not all(w in label for w in words):
             continue
         label_words = label.replace("/", " ").split()
         prefixes = all(any(n.startswith(w) for n in label_words) for w in words)
-        rank = 0 if label == " ".join(words) or entry["name"].casefold() == " ".join(words) else 1 if prefixes else 2
+        rank = 0 if label == " ".join(words) or fold(entry["name"]) == " ".join(words) else 1 if prefixes else 2
         ranked.append((rank, len(label), label, entry))
     ranked.sort(key=lambda r: r[:3])
     return [(rank, entry) for rank, _, _, entry in ranked]
