@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .replica import Entity, Replica
+from .gazetteer import location_of, place_label, rank_places, search_places
+from .replica import Replica
 
 PRIORITIES = ("A", "B", "C", "D", "N")
 INCIDENT_STATES = ("queued", "active", "monitored")
@@ -282,50 +283,12 @@ def short_id(incident_id: str) -> str:
 
 
 # --- places ---------------------------------------------------------------------------------------
-def _ranked(query: str, gazetteer: list[Entity]) -> list[tuple[int, Entity]]:
-    """(rank, row) for a typed name: 0 the whole label, 1 every word begins a word, 2 anywhere."""
-    words = query.casefold().split()
-    if not words:
-        return []
-    ranked = []
-    for entry in gazetteer:
-        label = place_label(entry).casefold()
-        if not all(w in label for w in words):
-            continue
-        label_words = label.replace("/", " ").split()
-        prefixes = all(any(n.startswith(w) for n in label_words) for w in words)
-        rank = 0 if label == " ".join(words) or entry["name"].casefold() == " ".join(words) else 1 if prefixes else 2
-        ranked.append((rank, len(label), label, entry))
-    ranked.sort(key=lambda r: r[:3])
-    return [(rank, entry) for rank, _, _, entry in ranked]
-
-
-def search_places(query: str, gazetteer: list[Entity], limit: int = 8) -> list[Entity]:
-    """Gazetteer rows for a typed name, best first."""
-    return [entry for _, entry in _ranked(query, gazetteer)[:limit]]
-
-
-def place_label(entry: Entity) -> str:
-    road_b = entry.get("road_b")
-    return f"{entry['name']} / {road_b}" if road_b else entry["name"]
-
-
-def location_of(entry: Entity) -> dict[str, Any]:
-    """A gazetteer row as a protocol location."""
-    base = {"district": entry["district"], "coordinates": entry["coordinates"]}
-    if entry["kind"] == "intersection":
-        return {"kind": "intersection", "road_a": entry["name"], "road_b": entry["road_b"], **base}
-    if entry["kind"] == "street":
-        return {"kind": "address", "street": entry["name"], **base}
-    return {"kind": "place", "name": entry["name"], **base}
-
-
 def resolve_place(text: str, replica: Replica) -> dict[str, Any]:
     """The one gazetteer row the text names: an exact name, or the only good match."""
     text = text.strip()
     if not text:
         raise CommandLineError("name a place after @ (from the gazetteer)")
-    ranked = _ranked(text, replica.gazetteer)
+    ranked = rank_places(text, replica.gazetteer)
     if not ranked:
         raise CommandLineError(f"no place called {text!r} in the gazetteer")
     best = [entry for rank, entry in ranked if rank == ranked[0][0]]
