@@ -25,7 +25,7 @@ from .form import EntityForm
 from .location_form import LocationForm
 
 TEXT_FIELDS = ("caller_name", "caller_phone", "description", "outcome_rationale")
-KEYS = "^E end call · ^O new incident from it · ^B attach to the selected incident · ^Y its location to the incident"
+KEYS = "^E end · ^O incident from call · ^B attach to selected · ^Y location → incident"
 
 
 class CallForm(EntityForm):

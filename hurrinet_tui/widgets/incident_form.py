@@ -25,7 +25,7 @@ from .location_form import LocationForm
 PRIORITY_LABEL = {"A": "A highest", "B": "B", "C": "C", "D": "D lowest", "N": "N operational order"}
 FIELD_WIDGET = {"incident_type": "incident_type", "incident_priority": "incident_priority", "location": "incident-location"}
 TEXT_FIELDS = ("description", "desk")
-KEYS = "a assign · d dispatch (d E12: only those) · on the roster: f confirm · u unassign · R reassign · r/o en route/on scene"
+KEYS = "a assign · d dispatch (d E12: just those) · roster: f confirm, u unassign, R reassign, r/o en route/on scene"
 
 
 class IncidentForm(EntityForm):

@@ -25,11 +25,17 @@ def location_error(app, form: str = "#call-location") -> str:
 
 
 async def tab_to(pilot, field_id: str, limit: int = 30) -> None:
-    """Tab through the form until `field_id` has focus, as a call taker would."""
-    for _ in range(limit):
-        if pilot.app.focused is not None and pilot.app.focused.id == field_id:
-            return
-        await pilot.press("tab")
+    """Tab (or Shift+Tab) through the form until `field_id` has focus, as a call taker would.
+    Forward first; Tab on the command line completes instead of moving, so turn back there."""
+    for key in ("tab", "shift+tab"):
+        for _ in range(limit):
+            focused = pilot.app.focused
+            if focused is not None and focused.id == field_id:
+                return
+            if focused is not None and focused.id == "command":
+                break
+            await pilot.press(key)
+        await pilot.press("shift+tab")
     raise AssertionError(f"Tab never reached #{field_id}; focus is on {pilot.app.focused}")
 
 
@@ -142,6 +148,11 @@ async def test_each_refusal_appears_beside_the_field_it_concerns(live):
         await until(pilot, lambda: app.state.link.status.connected)
         await take_a_call(pilot, live)
 
+        # A phone that is not one.
+        await pilot.press("shift+tab", "ctrl+u", *"call me", "enter")
+        await until(pilot, lambda: "phone" in field_error(app, "caller_phone"))
+        assert only_call(live).caller_phone == "7585550101"
+
         # A 1001-character description: refused with the limit named, and the text is kept.
         await tab_to(pilot, "description")
         await type_text(pilot, "x" * 1001)
@@ -149,12 +160,6 @@ async def test_each_refusal_appears_beside_the_field_it_concerns(live):
         await until(pilot, lambda: "1000" in field_error(app, "description"))
         assert len(app.main_screen.query_one("#description", Input).value) == 1001
         assert only_call(live).description == ""
-
-        # A phone that is not one.
-        await tab_to(pilot, "caller_phone")
-        await pilot.press("ctrl+u", *"call me", "enter")
-        await until(pilot, lambda: "phone" in field_error(app, "caller_phone"))
-        assert only_call(live).caller_phone == "7585550101"
 
         # Coordinates outside the service area: named while typing, and never sent.
         await tab_to(pilot, "loc-name")
@@ -168,7 +173,6 @@ async def test_each_refusal_appears_beside_the_field_it_concerns(live):
         assert only_call(live).location is None
 
         # A number and a cross street at once: one location cannot be both.
-        await pilot.press("ctrl+u")
         await tab_to(pilot, "loc-number")
         await type_text(pilot, "12")
         await tab_to(pilot, "loc-cross")
@@ -198,6 +202,7 @@ async def test_a_call_created_incident_cannot_be_detached_and_an_ended_incident_
 
         await pilot.press("ctrl+o")
         await until(pilot, lambda: only_call(live).incident_id is not None)
+        await pilot.press("f2")  # to the board, where ':' opens the command line
         await command(pilot, "dt")
         await until(pilot, lambda: "never be detached" in message(app))
         assert only_call(live).incident_id is not None
@@ -258,3 +263,33 @@ async def test_layout_presets_switch_with_f_keys(live):
         assert not call_form.display
         await pilot.press("ctrl+n")  # taking a call brings the call-taking layout
         assert screen.has_class("-preset-call") and call_form.display
+
+
+async def test_a_call_near_an_open_incident_shows_its_vicinity_until_dismissed(live):
+    app = live_app(live)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: app.state.link.status.connected)
+        await command(pilot, "ni strfire a @ derek walcott // smoke over the square")
+        await command(pilot, "ni flood c @ gros piton")  # far away: stays off the vicinity list
+        await until(pilot, lambda: len(live.world.incidents) == 2)
+        near = next(i.id for i in live.world.incidents.values() if i.incident_type == "STRFIRE")
+        board = app.main_screen.query_one(IncidentBoard)
+        banner = app.main_screen.query_one("#vicinity")
+        assert not banner.display
+
+        await take_a_call(pilot, live)
+        await type_text(pilot, "derek")
+        await until(pilot, lambda: app.main_screen.query_one("#loc-suggestions").display)
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: banner.display)
+        assert "NEAR CALL" in str(banner.render())
+        assert board.keys == [near]  # only what is near the call, nearest first
+        assert app.focused.id == "loc-details"  # the banner took no focus
+
+        await pilot.press("f2", "escape")  # one key back to the whole board
+        assert not banner.display
+        await until(pilot, lambda: len(board.keys) == 2)
+
+        await pilot.press("ctrl+b")  # attach the call to the incident under the cursor
+        await until(pilot, lambda: only_call(live).incident_id is not None)
+        assert only_call(live).outcome.value == "attached_to_incident"

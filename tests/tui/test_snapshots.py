@@ -59,3 +59,38 @@ def test_disconnected(snap_compare, static_app):
     """You should see the status bar in the error colour: 'Disconnected — reconnecting in 4 s (attempt 3)'."""
     status = LinkStatus(LinkState.RECONNECTING, attempt=3, retry_in=4.0, user=CONNECTED.user, role=CONNECTED.role)
     assert snap_compare(static_app(status), terminal_size=(80, 24), run_before=settle)
+
+
+async def call_on_the_line(pilot) -> None:
+    """The scene's one call (Marcia Joseph, attached to the flood) brought into the call form."""
+    await settle(pilot)
+    screen = pilot.app.main_screen
+    (call_id,) = pilot.app.state.link.replica.calls
+    screen.set_preset("call")
+    screen.call_form.show(call_id)
+    await pilot.pause()
+
+
+def test_call_taking_160x50(snap_compare, static_app):
+    """F5: you should see the call form on the right (CALL K000…, ACTIVE, → the flood), caller
+    Marcia Joseph, the NAMED PLACE badge with Castries Market and its coordinates in DD,
+    'attached to incident' as the outcome, the call keys; board and detail on the left."""
+    assert snap_compare(static_app(), terminal_size=(160, 50), run_before=call_on_the_line)
+
+
+def test_call_taking_80x24(snap_compare, static_app):
+    """On 80×24 the call form takes the screen below a short board; every field still shows."""
+    assert snap_compare(static_app(), terminal_size=(80, 24), run_before=call_on_the_line)
+
+
+def test_incident_form(snap_compare, static_app):
+    """F6 and the Incident tab: the selected A fire's state badge, only the moves legal from
+    NEW (Queued, Active, Monitored, Close), its type and priority pickers, its location."""
+
+    async def open_form(pilot):
+        await settle(pilot)
+        pilot.app.main_screen.set_preset("incident")
+        pilot.app.main_screen.query_one("#detail-tabs").active = "tab-incident"
+        await pilot.pause()
+
+    assert snap_compare(static_app(), terminal_size=(160, 50), run_before=open_form)
