@@ -262,7 +262,8 @@ def suggestion_text(incident_id: str, incident: Entity, suggestion: Entity, type
     if suggestion.get("desk"):
         what.append(f"desk {desk_label(suggestion['desk'])}")
     changes = suggested_changes(incident, suggestion)
-    text = Text.assemble(("Suggested ", "bold"), (" · ".join(what) or "nothing", "bold"))
+    # The incident is named: in the all-waiting view the strip follows the cursor from one to the next.
+    text = Text.assemble((f"Suggested for {ref(incident_id)}: ", "bold"), (" · ".join(what) or "nothing", "bold"))
     if changes:
         text.append(f"  — t applies {describe_changes(changes)}", style="italic")
     elif what:
