@@ -37,6 +37,16 @@ KEYS = (
         ("n", "new incident"), ("a", "assign units"), ("d", "dispatch assigned units"), ("c", "close"),
         ("t / p / g / S", "type / priority / location / state"), ("l", "note in the log"),
     )),
+    ("Advice and resources", (
+        ("w", "recommended units and the suggested type for the selected incident"),
+        ("W", "recommendations for every waiting incident (a surge)"),
+        ("F12", "resources; the selected incident's needs and allocations"),
+        ("In recommendations", "Space marks · Enter accepts the marked rows (or this one) · A accepts all"),
+        ("", "t applies the suggested type/priority/desk · r asks again · Esc closes"),
+        ("In resources", "1–4 / 0 / f: shelters, medical, supplies, water / all / next · x out of service"),
+        ("", "n adds a need (shelter 40) · Enter allocates to the highlighted need · Del releases"),
+        ("", "R suggestions (A accepts them all) · Tab next table · Esc closes"),
+    )),
     ("On the roster (a unit)", (
         ("a", "assign this unit to the selected incident"), ("v / V", "available on radio / at station"),
         ("r / o", "en route / on scene"), ("x", "out of service"), ("f", "confirm a dispatch by hand"),

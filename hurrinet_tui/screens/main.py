@@ -25,6 +25,8 @@ from ..widgets.grid import VirtualGrid
 from ..widgets.incident_board import IncidentBoard
 from ..widgets.incident_detail import IncidentDetail
 from ..widgets.unit_roster import UnitRoster
+from .recommendations import RecommendationsScreen
+from .resources import ResourcesScreen
 
 NARROW = 120  # columns below which the detail and feed leave the main screen
 HINTS = "F1 help  : command  ^N call  ^P palette  ^Q quit"
@@ -60,6 +62,10 @@ class MainScreen(Screen):
         Binding("ctrl+y", "copy_call_location", "Call location to incident", priority=True),
         Binding("escape", "dismiss_vicinity", "Dismiss vicinity", show=False),
         Binding("f10", "confirm_timed_out", "Confirm timed-out dispatch"),
+        # Advice: who to send, and the resources (shelters, medical, supplies, water).
+        Binding("w", "recommend", "Recommend units"),
+        Binding("W", "recommend_all", "All waiting"),
+        Binding("f12", "resources", "Resources"),
         Binding("f2", "focus_board", "Board"),
         Binding("f3", "focus_roster", "Roster"),
         Binding("f4", "focus_detail", "Detail"),
@@ -246,6 +252,19 @@ class MainScreen(Screen):
             return self.vicinity_shown
         return True
 
+    # --- advice and resources -----------------------------------------------------------------------
+    def action_recommend(self) -> None:
+        if self.board.cursor_key is None:
+            self.say("select an incident on the board first (F2)", error=True)
+            return
+        self.app.push_screen(RecommendationsScreen(self.state, self.board.cursor_key))
+
+    def action_recommend_all(self) -> None:
+        self.app.push_screen(RecommendationsScreen(self.state, None))
+
+    def action_resources(self) -> None:
+        self.app.push_screen(ResourcesScreen(self.state, self.board.cursor_key))
+
     # --- layout presets ---------------------------------------------------------------------------
     def action_preset(self, name: str) -> None:
         self.set_preset(name)
@@ -410,6 +429,12 @@ class MainScreen(Screen):
             self.app.action_help()
         elif action.name == "sim":
             self.toggle_simulation()
+        elif action.name == "rec":
+            self.action_recommend()
+        elif action.name == "wait":
+            self.action_recommend_all()
+        elif action.name == "res":
+            self.action_resources()
         elif action.name == "ec":
             self.action_end_call()
         elif action.name == "call" and action.argument:

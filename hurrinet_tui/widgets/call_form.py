@@ -228,10 +228,10 @@ class CallForm(EntityForm):
     async def _end(self, call_id: str) -> None:
         # Whatever is still in the fields goes first: ending freezes the outcome and its reason.
         reason = self.query_one("#outcome_rationale", Input).value.strip() or None
-        call = self.call or {}
-        if reason != (call.get("outcome_rationale") or None):
-            if await self.send("call.update", {"call_id": call_id, "outcome_rationale": reason}, "outcome_rationale") is None:
-                return
+        changed = reason != ((self.call or {}).get("outcome_rationale") or None)
+        update = {"call_id": call_id, "outcome_rationale": reason}
+        if changed and await self.send("call.update", update, "outcome_rationale") is None:
+            return
         await self.send("call.end", {"call_id": call_id})
 
     @work(group="call-form")

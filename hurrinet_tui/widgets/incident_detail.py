@@ -12,8 +12,8 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from ..command_line import short_id
 from ..format import INCIDENT_STATE_LABEL, TIMESTAMP_LABEL, clock, location_summary, log_words, staffing
-from ..replica import Entity, Replica, Update
 from ..link import ServerLink
+from ..replica import Entity, Replica, Update
 from .incident_board import open_units, priority_mark
 from .incident_form import IncidentForm
 
