@@ -13,9 +13,9 @@ import hmac
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, Static
 
 from ..link import LinkStatus
 from ..widgets.bars import StatusBar
@@ -44,7 +44,9 @@ class LockScreen(Screen[None]):
         with Vertical(id="lock-box"):
             yield Static(id="lock-place")
             yield Static(Text(self.reason), id="lock-reason")
-            yield Input(password=True, placeholder="token", id="lock-token")
+            with Horizontal(id="lock-entry"):
+                yield Label("Token ›", id="lock-label")
+                yield Input(password=True, id="lock-token")
             yield Static(Text(self.hint or "Type this workstation's token and press Enter."), id="lock-message")
         yield self.status_bar
 
@@ -57,7 +59,8 @@ class LockScreen(Screen[None]):
     def tick(self) -> None:
         deployment = self.state.link.replica.deployment
         moment = self.state.now().astimezone(zone_of(deployment.get("timezone")))
-        place = Text(deployment.get("name") or "HurriNet Dispatch", style="bold")
+        place = Text()
+        place.append(deployment.get("name") or "HurriNet Dispatch", style="bold")
         place.append("\n" + moment.strftime("%a %d %b %Y  %H:%M:%S %Z"))
         self.query_one("#lock-place", Static).update(place)
 
