@@ -198,13 +198,23 @@ class HurriNetApp(App):
         finally:
             self._theme_from_code = False
 
+    def validate_theme(self, name: str) -> str:
+        # Textual chooses its NO_COLOR filter once, for the truecolour theme the app starts with;
+        # through it an ANSI theme's "terminal default" colours come out black on black.
+        if self.no_color and self.available_themes[name].ansi:
+            return themes.MONOCHROME
+        return name
+
     def watch_theme(self, name: str) -> None:
-        self.set_class(name == themes.MONOCHROME or self.no_color, "-monochrome")
+        # Text styles instead of colour cues: in grey, without colour, and in the terminal's 16
+        # colours too (there the cursor, "available" and "on scene" are all the same green).
+        low_colour = name == themes.MONOCHROME or self.no_color or self.available_themes[name].ansi
+        self.set_class(low_colour, "-monochrome")
         if not self._theme_from_code:  # Ctrl+T or the palette's theme list: the user chose
             self.update_preferences(theme=name)
 
     def action_next_theme(self) -> None:
-        self.theme = themes.next_theme(self.theme)
+        self.theme = themes.next_theme(self.theme, ansi=not self.no_color)
         self.notify(f"Theme: {themes.label(self.theme)} (Ctrl+T for the next)", timeout=3)
 
     # --- preferences --------------------------------------------------------------------------

@@ -55,8 +55,10 @@ def theme_name(choice: str) -> str:
     raise UnknownTheme(f"unknown theme {choice!r}; choose one of: {', '.join(known_themes())}")
 
 
-def next_theme(current: str) -> str:
-    return CYCLE[(CYCLE.index(current) + 1) % len(CYCLE)] if current in CYCLE else CYCLE[0]
+def next_theme(current: str, ansi: bool = True) -> str:
+    """The theme after `current` in the cycle; `ansi=False` leaves out the terminal-colour one."""
+    cycle = [name for name in CYCLE if ansi or not BUILTIN_THEMES.get(name, MONOCHROME_THEME).ansi]
+    return cycle[(cycle.index(current) + 1) % len(cycle)] if current in cycle else cycle[0]
 
 
 def label(name: str) -> str:
