@@ -101,11 +101,11 @@ class HurriNetApp(App):
         self.forced_theme = themes.MONOCHROME if monochrome or self.no_color else None
         self._use_theme(self.forced_theme or config_theme or themes.DEFAULT)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         link = self.state.link
         link.status_listeners.append(self._status_changed)
         link.update_listeners.append(self._replica_changed)
-        self.push_screen(self.main_screen)
+        await self.push_screen(self.main_screen)  # mounted before it is told the preferences
         if link.status.user:
             self.load_preferences(link.status.user)
         if self.start_link:
