@@ -38,6 +38,7 @@ class LockScreen(Screen[None]):
         self.reason = reason
         self.hint = hint
         self.refusals = 0
+        self.prompt = hint or "Type this workstation's token and press Enter."
         self.status_bar = StatusBar(HINTS, id="lock-status")
 
     def compose(self) -> ComposeResult:
@@ -47,7 +48,7 @@ class LockScreen(Screen[None]):
             with Horizontal(id="lock-entry"):
                 yield Label("Token ›", id="lock-label")
                 yield Input(password=True, id="lock-token")
-            yield Static(Text(self.hint or "Type this workstation's token and press Enter."), id="lock-message")
+            yield Static(Text(self.prompt), id="lock-message")
         yield self.status_bar
 
     def on_mount(self) -> None:
@@ -72,7 +73,7 @@ class LockScreen(Screen[None]):
         entered = message.value
         message.input.clear()
         if not entered.strip():
-            self.tell("Type this workstation's token and press Enter.")
+            self.tell(self.prompt)
         elif token_matches(entered, self.state.link.token):
             self.dismiss()
         else:
