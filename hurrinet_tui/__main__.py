@@ -3,6 +3,9 @@
     hurrinet demo                 a local demo server with a hurricane scenario, and the workstation
     hurrinet connect URL          the workstation against a real server (token: --token,
                                   HURRINET_TOKEN, or `token` in ~/.config/hurrinet/workstation.toml)
+
+Both take --monochrome (grey scale; NO_COLOR does the same) and --idle-lock MINUTES (default 30,
+or `idle_lock_minutes` in the config file; 0 never locks).
 """
 
 from __future__ import annotations
@@ -14,15 +17,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .config import ConfigError, WorkstationConfig, config_file, idle_minutes, preferences_dir, read_config
+from .idle import DEFAULT_MINUTES
 from .link import Backoff, ServerLink
-
-
-def config_file() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "hurrinet" / "workstation.toml"
 
 
 def data_dir() -> Path:
@@ -36,27 +36,62 @@ def token_from(option: str | None, environ: dict[str, str], config: Path) -> str
         return option
     if environ.get("HURRINET_TOKEN"):
         return environ["HURRINET_TOKEN"]
-    if config.exists():
-        return tomllib.loads(config.read_text(encoding="utf-8")).get("token")
-    return None
+    return read_config(config).token
 
 
-def run_workstation(url: str, token: str, backoff: Backoff, compression: bool, simulation: bool = False) -> int:
+@dataclass(frozen=True)
+class Shell:
+    """How the workstation looks and locks, from the command line over the config file."""
+
+    idle_lock_s: float | None = DEFAULT_MINUTES * 60  # None: never lock
+    monochrome: bool = False
+    theme: str | None = None  # the machine's default; a user's saved theme wins over it
+    lock_hint: str = ""
+
+
+def shell_from(args: argparse.Namespace, config: WorkstationConfig) -> Shell:
+    """The options in effect; an unknown theme in the config raises ConfigError naming it."""
+    from .themes import UnknownTheme, theme_name  # Textual's themes: only once a screen is wanted
+
+    minutes = args.idle_lock if args.idle_lock is not None else config.idle_lock_minutes
+    minutes = DEFAULT_MINUTES if minutes is None else minutes
+    try:
+        theme = theme_name(config.theme) if config.theme else None
+    except UnknownTheme as error:
+        raise ConfigError(f"{args.config}: {error}") from None
+    return Shell(idle_lock_s=minutes * 60 or None, monochrome=args.monochrome, theme=theme)
+
+
+def build_workstation(url: str, token: str, backoff: Backoff, compression: bool, simulation: bool = False,
+                shell: Shell | None = None):  # fmt: skip
     from .app import HurriNetApp  # Textual loads only when a screen is wanted
 
-    app = HurriNetApp(ServerLink(url, token, backoff=backoff, compression=compression), simulation=simulation)
+    shell = shell or Shell()
+    link = ServerLink(url, token, backoff=backoff, compression=compression)
+    return HurriNetApp(link, simulation=simulation, idle_lock_s=shell.idle_lock_s, monochrome=shell.monochrome,
+                       config_theme=shell.theme, preferences_dir=preferences_dir(), lock_hint=shell.lock_hint)  # fmt: skip
+
+
+def run_workstation(url: str, token: str, backoff: Backoff, compression: bool, simulation: bool = False,
+                    shell: Shell | None = None) -> int:  # fmt: skip
+    app = build_workstation(url, token, backoff, compression, simulation, shell)
     app.run()
     return app.return_code or 0
 
 
 def _connect(args: argparse.Namespace) -> int:
-    token = token_from(args.token, dict(os.environ), args.config)
+    try:
+        token = token_from(args.token, dict(os.environ), args.config)
+        shell = shell_from(args, read_config(args.config))
+    except ConfigError as error:
+        print(f"hurrinet: {error}", file=sys.stderr)
+        return 2
     if not token:
         print("hurrinet: no token; give --token, set HURRINET_TOKEN, or put `token = \"…\"` in "
               f"{args.config}", file=sys.stderr)  # fmt: skip
         return 2
     backoff = Backoff(give_up_after=args.give_up_after)
-    return run_workstation(args.url, token, backoff, compression=not args.no_compression)
+    return run_workstation(args.url, token, backoff, compression=not args.no_compression, shell=shell)
 
 
 class DemoServer:
@@ -102,13 +137,30 @@ class DemoServer:
             self.process.wait()
 
 
+def keep_demo_token(directory: Path, token: str) -> Path:
+    """The demo's token is made afresh and never shown; the lock needs it, so it waits in a file
+    only this user can read (the demo server listens on 127.0.0.1 and is gone after the demo)."""
+    path = directory / "token"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(token + "\n")
+    return path
+
+
 def _demo(args: argparse.Namespace) -> int:
+    try:
+        shell = shell_from(args, read_config(args.config))
+    except ConfigError as error:
+        print(f"hurrinet: {error}", file=sys.stderr)
+        return 2
     server = DemoServer(args.data_dir, simulation=not args.no_simulation)
     print("hurrinet: starting the demo server (Saint Lucia, fresh database)…", file=sys.stderr)
     try:
         ready = server.start()
+        token_file = keep_demo_token(args.data_dir, ready["token"])
+        shell = replace(shell, lock_hint=f"Demo: the token is in {token_file}")
         return run_workstation(ready["url"], ready["token"], Backoff(), compression=False,
-                               simulation=ready.get("simulation") == "running")  # fmt: skip
+                               simulation=ready.get("simulation") == "running", shell=shell)  # fmt: skip
     except RuntimeError as error:
         print(f"hurrinet: {error}", file=sys.stderr)
         return 1
@@ -116,22 +168,42 @@ def _demo(args: argparse.Namespace) -> int:
         server.stop()
 
 
-def main(argv: list[str] | None = None) -> int:
+def minutes(text: str) -> float:
+    try:
+        return idle_minutes(text, "--idle-lock")
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_shell_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--monochrome", action="store_true",
+                        help="grey scale, every state marked by text style (NO_COLOR does the same)")  # fmt: skip
+    parser.add_argument("--idle-lock", type=minutes, default=None, metavar="MINUTES",
+                        help=f"lock after this long without input (default {DEFAULT_MINUTES:g}; 0: never)")  # fmt: skip
+    parser.add_argument("--config", type=Path, default=config_file(), help="workstation config file (TOML)")
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hurrinet", description="HurriNet Dispatch workstation")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="start a local demo server with a hurricane scenario and open the workstation")
     demo.add_argument("--no-simulation", action="store_true",
                       help="the storm's opening picture, standing still (F9 sets it moving)")  # fmt: skip
     demo.add_argument("--data-dir", type=Path, default=data_dir() / "demo", help="where the demo database lives")
+    add_shell_options(demo)
     demo.set_defaults(run=_demo)
     connect = commands.add_parser("connect", help="open the workstation against a server")
     connect.add_argument("url", help="e.g. ws://dispatch.example:8765/ws")
     connect.add_argument("--token", help="bearer token (else HURRINET_TOKEN, else the config file)")
-    connect.add_argument("--config", type=Path, default=config_file(), help="workstation config file (TOML)")
     connect.add_argument("--give-up-after", type=int, default=None, help="reconnect attempts before going offline")
     connect.add_argument("--no-compression", action="store_true", help="do not ask for permessage-deflate (LAN)")
+    add_shell_options(connect)
     connect.set_defaults(run=_connect)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return args.run(args)
 
 

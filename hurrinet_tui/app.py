@@ -1,28 +1,48 @@
-"""HurriNetApp: the workstation. Wires the link to the screens; the screens do the rest."""
+"""HurriNetApp: the workstation. Wires the link to the screens; the screens do the rest.
+
+Around them the app keeps the shell: the idle lock, the theme, and the user's preferences.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
+from . import themes
+from .idle import DEFAULT_MINUTES, IdleClock
 from .link import LinkStatus, ServerLink
 from .palette import DispatchCommands
+from .preferences import Preferences, file_name
 from .replica import Update
 from .screens.detail import DetailScreen
 from .screens.help import HelpScreen
+from .screens.lock import LockScreen
 from .screens.main import MainScreen
 from .widgets.incident_detail import IncidentDetail
 
 HERE = Path(__file__).parent
+DEFAULT_IDLE_LOCK_S = DEFAULT_MINUTES * 60
+# While locked only these app actions run: the rest could show what the lock hides.
+ALLOWED_WHILE_LOCKED = {"quit", "help_quit"}
+
+log = logging.getLogger("hurrinet.workstation")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} seconds"
 
 
 @dataclass
@@ -32,35 +52,83 @@ class AppState:
     simulation_running: bool = False
     pending: Update = field(default_factory=Update)
     flushing: bool = False
+    # In memory until the server names the user; then the user's file (see load_preferences).
+    preferences: Preferences = field(default_factory=Preferences)
 
 
 class HurriNetApp(App):
     TITLE = "HurriNet Dispatch"
-    CSS_PATH = [HERE / "app.tcss", *sorted((HERE / "widgets").glob("*.tcss")), *sorted((HERE / "screens").glob("*.tcss"))]
+    CSS_PATH = [HERE / "app.tcss", *sorted((HERE / "widgets").glob("*.tcss")), *sorted((HERE / "screens").glob("*.tcss")),
+                HERE / "monochrome.tcss"]  # fmt: skip
     COMMANDS = App.COMMANDS | {DispatchCommands}
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+l", "lock", "Lock", priority=True),
+        Binding("ctrl+t", "next_theme", "Theme", priority=True),
+    ]
 
-    def __init__(self, link: ServerLink, now: Callable[[], datetime] = _now, simulation: bool = False,
-                 start_link: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        link: ServerLink,
+        now: Callable[[], datetime] = _now,
+        simulation: bool = False,
+        start_link: bool = True,
+        *,
+        idle_lock_s: float | None = DEFAULT_IDLE_LOCK_S,
+        monochrome: bool = False,
+        config_theme: str | None = None,
+        preferences_dir: Path | None = None,
+        lock_hint: str = "",
+    ) -> None:
+        """`idle_lock_s`: lock after this long without input (None or 0: never). `monochrome`:
+        grey scale for this session whatever the preferences say (NO_COLOR does the same).
+        `config_theme`: the machine's default theme, until the user's own preference is known.
+        `preferences_dir`: where per-user preferences live (None: kept in memory only)."""
         super().__init__()
         self.state = AppState(link, now, simulation)
         self.start_link = start_link
         self.main_screen = MainScreen(self.state)
+        self.idle = IdleClock(idle_lock_s) if idle_lock_s else None
+        self.lock_screen: LockScreen | None = None
+        self.lock_hint = lock_hint
+        self.preferences_dir = preferences_dir
+        self.preferences_user: str | None = None
+        self._early_preferences: dict[str, str | None] = {}
+        self._held_notifications: list[tuple[str, dict[str, Any]]] = []
+        self._saving_failed = False
+        self._theme_from_code = False
+        self.register_theme(themes.MONOCHROME_THEME)
+        self.forced_theme = themes.MONOCHROME if monochrome or self.no_color else None
+        self._use_theme(self.forced_theme or config_theme or themes.DEFAULT)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         link = self.state.link
         link.status_listeners.append(self._status_changed)
         link.update_listeners.append(self._replica_changed)
-        self.push_screen(self.main_screen)
+        await self.push_screen(self.main_screen)  # mounted before it is told the preferences
+        if link.status.user:
+            self.load_preferences(link.status.user)
         if self.start_link:
             link.start()
+        if self.idle is not None:
+            self.set_timer(self.idle.limit_s, self._check_idle)
 
     async def on_unmount(self) -> None:
         await self.state.link.close()
 
+    async def on_event(self, event: events.Event) -> None:
+        # Every key and mouse event passes here first: stamping a time is all it may cost.
+        if self.idle is not None and isinstance(event, (events.Key, events.MouseEvent, events.Paste)):
+            self.idle.touch()
+        await super().on_event(event)
+
     # --- from the link (same event loop, outside Textual's message flow) ----------------------
     def _status_changed(self, status: LinkStatus) -> None:
-        self.main_screen.show_status(status)
+        for screen in self.screen_stack:
+            if hasattr(screen, "show_status"):
+                screen.show_status(status)
+        if status.user and self.preferences_user is None:
+            self.load_preferences(status.user)
 
     def _replica_changed(self, update: Update) -> None:
         # A burst of events becomes one repaint: collect, then flush once the burst is read.
@@ -70,10 +138,127 @@ class HurriNetApp(App):
             self.call_later(self._flush)
 
     def _flush(self) -> None:
+        # Screens under the lock are updated too, so unlocking shows the board as it is now.
         update, self.state.pending, self.state.flushing = self.state.pending, Update(), False
         for screen in self.screen_stack:
             if hasattr(screen, "apply"):
                 screen.apply(update)
+
+    # --- the idle lock ------------------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        return self.lock_screen is not None
+
+    def _check_idle(self) -> None:
+        if self.idle is None or self.locked:
+            return  # armed again on unlock
+        left = self.idle.remaining()
+        if left > 0:
+            self.set_timer(left, self._check_idle)
+        else:
+            self.lock(f"Locked after {_duration(self.idle.limit_s)} without a key or the mouse.")
+
+    def action_lock(self) -> None:
+        self.lock("Locked with Ctrl+L.")
+
+    def lock(self, reason: str) -> None:
+        """Cover everything until the token is typed again; the link stays up underneath."""
+        if self.locked:
+            return
+        self.clear_notifications()  # a toast is drawn over any screen, the lock included
+        self.lock_screen = LockScreen(self.state, reason, self.lock_hint)
+        self.push_screen(self.lock_screen, callback=self._unlocked)
+
+    def _unlocked(self, _result: None) -> None:
+        self.lock_screen = None
+        held, self._held_notifications = self._held_notifications, []
+        for message, options in held:
+            self.notify(message, **options)
+        if self.idle is not None:
+            self.idle.touch()
+            self.set_timer(self.idle.limit_s, self._check_idle)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not self.locked or action in ALLOWED_WHILE_LOCKED
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:  # fmt: skip
+        options = {"title": title, "severity": severity, "timeout": timeout, "markup": markup}
+        if self.locked:
+            self._held_notifications.append((message, options))  # shown once unlocked
+            return
+        super().notify(message, **options)
+
+    # --- theme --------------------------------------------------------------------------------
+    def _use_theme(self, name: str) -> None:
+        """A theme the workstation picks (start-up, preferences), as opposed to the user's choice."""
+        self._theme_from_code = True
+        try:
+            self.theme = name
+        finally:
+            self._theme_from_code = False
+
+    def validate_theme(self, name: str) -> str:
+        # Textual chooses its NO_COLOR filter once, for the truecolour theme the app starts with;
+        # through it an ANSI theme's "terminal default" colours come out black on black.
+        if self.no_color and self.available_themes[name].ansi:
+            return themes.MONOCHROME
+        return name
+
+    def watch_theme(self, name: str) -> None:
+        # Text styles instead of colour cues: in grey, without colour, and in the terminal's 16
+        # colours too (there the cursor, "available" and "on scene" are all the same green).
+        low_colour = name == themes.MONOCHROME or self.no_color or self.available_themes[name].ansi
+        self.set_class(low_colour, "-monochrome")
+        if not self._theme_from_code:  # Ctrl+T or the palette's theme list: the user chose
+            self.update_preferences(theme=name)
+
+    def action_next_theme(self) -> None:
+        self.theme = themes.next_theme(self.theme, ansi=not self.no_color)
+        self.notify(f"Theme: {themes.label(self.theme)} (Ctrl+T for the next)", timeout=3)
+
+    # --- preferences --------------------------------------------------------------------------
+    def load_preferences(self, user: str) -> None:
+        """The user's preferences, once the server has said who the user is."""
+        self.preferences_user = user
+        kept = self.state.preferences
+        if self.preferences_dir is not None:
+            self.state.preferences = Preferences.load(self.preferences_dir / file_name(user))
+        preferences = self.state.preferences
+        if preferences.problem:
+            log.warning("preferences ignored: %s", preferences.problem)
+            self.notify(f"Your saved preferences could not be read and are ignored: {preferences.problem}",
+                        severity="warning", markup=False)  # fmt: skip
+        if self._early_preferences and preferences is not kept:
+            # Chosen in the moments before the server named the user: newer than the file.
+            preferences.change(**self._early_preferences)
+            self._save_preferences()
+        self._early_preferences = {}
+        if preferences.theme and not self.forced_theme:
+            try:
+                self._use_theme(themes.theme_name(preferences.theme))
+            except themes.UnknownTheme as error:
+                self.notify(f"Saved theme ignored: {error}", severity="warning", markup=False)
+        for screen in self.screen_stack:
+            if hasattr(screen, "preferences_loaded"):
+                screen.preferences_loaded(preferences)
+
+    def update_preferences(self, **changes: str | None) -> None:
+        """Change preferences (e.g. `layout="triage"`) and keep them in the user's file."""
+        if not self.state.preferences.change(**changes):
+            return
+        if self.preferences_user is None:
+            self._early_preferences.update(changes)
+        self._save_preferences()
+
+    def _save_preferences(self) -> None:
+        try:
+            self.state.preferences.save()
+        except OSError as error:
+            log.warning("preferences not saved: %s", error)
+            if not self._saving_failed:  # said once: a full disk would say it on every key
+                self._saving_failed = True
+                self.notify(f"Preferences are not being saved: {error}", severity="warning", markup=False)
 
     # --- actions ----------------------------------------------------------------------------
     def action_help(self) -> None:

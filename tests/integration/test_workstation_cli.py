@@ -1,11 +1,25 @@
-"""`hurrinet connect` and `hurrinet demo` from the outside: token lookup and the demo server."""
+"""`hurrinet connect` and `hurrinet demo` from the outside: token lookup, the demo server, and the\noptions for the look and the lock."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 
-from hurrinet_tui.__main__ import DemoServer, main, token_from
-from hurrinet_tui.link import ServerLink
+import pytest
+
+from hurrinet_tui.__main__ import (
+    DemoServer,
+    Shell,
+    build_parser,
+    build_workstation,
+    keep_demo_token,
+    main,
+    shell_from,
+    token_from,
+)
+from hurrinet_tui.config import read_config
+from hurrinet_tui.link import Backoff, ServerLink
 
 
 def test_the_token_comes_from_the_option_then_the_environment_then_the_config_file(tmp_path):
@@ -43,3 +57,73 @@ def test_the_demo_server_starts_fresh_serves_the_storm_and_stops(tmp_path):
     finally:
         server.stop()
     assert server.process.returncode == 0
+
+
+# --- how it looks and locks: command line over config file over defaults -------------------------
+def shell_for(argv: list[str]):
+    args = build_parser().parse_args(argv)
+    return shell_from(args, read_config(args.config))
+
+
+def test_look_and_lock_options_come_from_the_command_line_then_the_config_file(tmp_path):
+    config = tmp_path / "workstation.toml"
+    config.write_text('idle_lock_minutes = 10\ntheme = "monochrome"\n')
+    url = "ws://127.0.0.1:9/ws"
+    assert shell_for(["connect", url, "--config", str(tmp_path / "none.toml")]) == Shell(30 * 60, False, None)
+    assert shell_for(["connect", url, "--config", str(config)]) == Shell(600, False, "hurrinet-monochrome")
+    assert shell_for(["connect", url, "--config", str(config), "--idle-lock", "2.5", "--monochrome"]) == Shell(
+        150, True, "hurrinet-monochrome"
+    )
+    assert shell_for(["connect", url, "--config", str(config), "--idle-lock", "0"]).idle_lock_s is None
+    assert shell_for(["demo", "--config", str(config), "--monochrome", "--idle-lock", "5"]) == Shell(
+        300, True, "hurrinet-monochrome"
+    )
+
+
+def test_the_options_reach_the_workstation(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    shell = shell_for(["connect", "ws://127.0.0.1:9/ws", "--idle-lock", "2", "--monochrome"])
+    app = build_workstation("ws://127.0.0.1:9/ws", "t0ken", Backoff(), compression=False, shell=shell)
+    assert app.idle.limit_s == 120 and app.theme == "hurrinet-monochrome"
+    assert app.preferences_dir == tmp_path / "hurrinet" / "preferences"
+    never = build_workstation("ws://127.0.0.1:9/ws", "t0ken", Backoff(), compression=False,
+                              shell=shell_for(["demo", "--idle-lock", "0"]))  # fmt: skip
+    assert never.idle is None and never.theme == "textual-dark"
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [("-1", "0 (never lock) or more minutes"), ("soon", "must be a number of minutes"), ("inf", "number of minutes")],
+)
+def test_a_bad_idle_lock_option_is_refused_by_name(value, problem, capsys):
+    with pytest.raises(SystemExit) as exit:
+        build_parser().parse_args(["connect", "ws://127.0.0.1:9/ws", "--idle-lock", value])
+    assert exit.value.code == 2
+    error = capsys.readouterr().err
+    assert "--idle-lock" in error and problem in error
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("idle_lock_minutes = -5\n", "idle_lock_minutes must be 0 (never lock) or more minutes"),
+        ("idle_lock_minutes = true\n", "idle_lock_minutes must be a number of minutes"),
+        ('theme = "sunset"\n', "unknown theme 'sunset'; choose one of:"),
+        ("theme = 3\n", "theme must be a non-empty string"),
+        ('token = ""\n', "token must be a non-empty string"),
+        ("idle_lock_minutes = \n", "Invalid value"),
+    ],
+)
+def test_a_bad_config_file_stops_both_commands_with_its_name_and_the_problem(tmp_path, capsys, text, problem):
+    config = tmp_path / "workstation.toml"
+    config.write_text(text)
+    for argv in (["connect", "ws://127.0.0.1:9/ws", "--token", "t"], ["demo", "--data-dir", str(tmp_path / "d")]):
+        assert main([*argv, "--config", str(config)]) == 2
+        error = capsys.readouterr().err
+        assert str(config) in error and problem in error
+    assert not (tmp_path / "d").exists()  # refused before a demo server was started
+
+
+def test_the_demo_token_waits_in_a_file_only_its_owner_can_read(tmp_path):
+    path = keep_demo_token(tmp_path, "s3cret")
+    assert path.read_text() == "s3cret\n" and stat.S_IMODE(os.stat(path).st_mode) == 0o600

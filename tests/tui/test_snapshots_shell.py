@@ -1,0 +1,55 @@
+"""The shell around the dispatcher's screens, pinned on the fixed scene (tests/support/scene.py):
+the lock, and the main screen without colour."""
+
+from __future__ import annotations
+
+from hurrinet_tui.app import HurriNetApp
+from hurrinet_tui.link import LinkState, LinkStatus
+
+from .conftest import CONNECTED, StaticLink
+from .test_snapshots import settle
+
+
+async def lock(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+l")
+    await pilot.pause()
+    pilot.app.screen.query_one("#lock-token").cursor_blink = False
+    await pilot.pause()
+
+
+def test_lock_screen(snap_compare, static_app):
+    """You should see only a box on a plain background: 'HurriNet Dispatch — locked', Saint Lucia
+    and the frozen time, 'Locked with Ctrl+L.', the token field; the status bar says Connected.
+    No board, no roster, no incident."""
+    assert snap_compare(static_app(), terminal_size=(80, 24), run_before=lock)
+
+
+def test_lock_screen_after_a_wrong_token(snap_compare, static_app):
+    """You should see the token field empty again and, in bold, 'That is not this workstation's token'."""
+
+    async def wrong(pilot):
+        await lock(pilot)
+        await pilot.press(*"guess", "enter")
+        await pilot.pause()
+
+    assert snap_compare(static_app(), terminal_size=(80, 24), run_before=wrong)
+
+
+def monochrome(scene_snapshot, status: LinkStatus = CONNECTED) -> HurriNetApp:
+    from tests.support import scene
+
+    return HurriNetApp(StaticLink(scene_snapshot, status), now=lambda: scene.NOW, start_link=False, monochrome=True)
+
+
+def test_main_screen_in_monochrome(snap_compare, scene_snapshot):
+    """You should see the board in greys: A incidents in reverse, B bold, the cursor row in
+    reverse on the board and underlined on the roster; alerting units reverse, assigned underlined,
+    on scene bold italic."""
+    assert snap_compare(monochrome(scene_snapshot), terminal_size=(160, 50), run_before=settle)
+
+
+def test_disconnected_in_monochrome(snap_compare, scene_snapshot):
+    """You should see the status bar reversed (light, dark text): '✖ Disconnected — reconnecting'."""
+    status = LinkStatus(LinkState.RECONNECTING, attempt=3, retry_in=4.0, user=CONNECTED.user, role=CONNECTED.role)
+    assert snap_compare(monochrome(scene_snapshot, status), terminal_size=(80, 24), run_before=settle)
