@@ -266,6 +266,6 @@ class HurriNetApp(App):
             self.push_screen(HelpScreen())
 
     def open_detail(self, incident_id: str | None) -> None:
-        detail = IncidentDetail(self.state.link.replica, self.main_screen.zone)
+        detail = IncidentDetail(self.state.link.replica, self.main_screen.zone, self.state.link)
         detail.incident_id = incident_id
         self.push_screen(DetailScreen(detail))

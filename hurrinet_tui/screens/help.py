@@ -21,6 +21,8 @@ KEYS = (
         ("Ctrl+R", "reconnect now"), ("F9", "pause or resume the demo simulation"), ("Ctrl+Q", "quit"),
         ("F5 / F6 / F7 / F8", "layout: call taking / incident / board / roster"),
         ("F10", "confirm by hand the dispatch that just timed out"),
+        ("Ctrl+L", "lock the workstation now (the token unlocks it)"),
+        ("Ctrl+T", "next theme: colour, grey, terminal colours (remembered)"),
     )),
     ("Taking a call (these work inside the form's fields too)", (
         ("Ctrl+N", "new call: the call form opens with the cursor on the caller's name"),

@@ -29,7 +29,7 @@ from .recommendations import RecommendationsScreen
 from .resources import ResourcesScreen
 
 NARROW = 120  # columns below which the detail and feed leave the main screen
-HINTS = "F1 help  : command  ^N call  ^P palette  ^Q quit"
+HINTS = "F1 help  : command  ^N call  ^P palette  ^L lock  ^Q quit"
 # Layout presets (F5–F8): which part of the screen gets the room.
 PRESETS = {"call": "call taking", "incident": "incident", "board": "board", "roster": "roster"}
 
@@ -128,7 +128,8 @@ class MainScreen(Screen):
         self.set_interval(1.0, self.tick)
         self.apply(Update(full=True))
         self.show_status(self.state.link.status)
-        self.set_preset(self.preset)
+        saved = self.state.preferences.layout
+        self.set_preset(saved if saved in PRESETS else self.preset)
         self.query_one("#vicinity").display = False
         if self.state.simulation_running:
             self.status_bar.note = "simulation running (F9 pauses)"
@@ -268,7 +269,12 @@ class MainScreen(Screen):
     # --- layout presets ---------------------------------------------------------------------------
     def action_preset(self, name: str) -> None:
         self.set_preset(name)
+        self.app.update_preferences(layout=name)  # remembered for this user
         self.say(f"{PRESETS[name]} layout (F5 call taking, F6 incident, F7 board, F8 roster)")
+
+    def preferences_loaded(self, preferences) -> None:
+        if preferences.layout in PRESETS:  # a name from an old or hand-edited file is ignored
+            self.set_preset(preferences.layout)
 
     def set_preset(self, name: str) -> None:
         for preset in PRESETS:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select
 
+from hurrinet_tui.app import HurriNetApp
+from hurrinet_tui.link import Backoff, ServerLink
 from hurrinet_tui.widgets.incident_board import IncidentBoard
 
 from .conftest import live_app, until
@@ -293,3 +295,19 @@ async def test_a_call_near_an_open_incident_shows_its_vicinity_until_dismissed(l
         await pilot.press("ctrl+b")  # attach the call to the incident under the cursor
         await until(pilot, lambda: only_call(live).incident_id is not None)
         assert only_call(live).outcome.value == "attached_to_incident"
+
+
+async def test_the_chosen_layout_is_remembered_for_the_user(live, tmp_path):
+    def workstation() -> HurriNetApp:
+        link = ServerLink(live.url, live.tokens["dispatcher"], backoff=Backoff(base=0.02, cap=0.1), compression=False)
+        return HurriNetApp(link, preferences_dir=tmp_path)
+
+    app = workstation()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: app.preferences_user is not None)
+        await pilot.press("f8")
+        assert app.main_screen.has_class("-preset-roster")
+    again = workstation()
+    async with again.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: again.main_screen.has_class("-preset-roster"))
+        assert not again.main_screen.has_class("-preset-board")
