@@ -20,21 +20,82 @@ from hurrinet_tui.__main__ import DemoServer  # noqa: E402
 from hurrinet_tui.app import HurriNetApp  # noqa: E402
 from hurrinet_tui.link import ServerLink  # noqa: E402
 
-VIEWS = (("main-160x50", (160, 50), ()), ("main-80x24", (80, 24), ()), ("help", (120, 45), ("f1",)))
+async def typed(pilot, *keys: str, wait: float = 0.3) -> None:
+    await pilot.press(*keys)
+    await pilot.pause(wait)
+
+
+async def board_and_roster(pilot) -> None:
+    await typed(pilot)
+
+
+async def call_taking(pilot) -> None:
+    """A call being taken: caller, place picked from the gazetteer, what is happening."""
+    await typed(pilot, "ctrl+n", *"Ann Joseph", "tab", *"758 555 0101", "tab", *"derek", wait=0.5)
+    await typed(pilot, "down", "enter", wait=0.5)
+    await typed(pilot, "tab", "tab", *"smoke from a shop roof, people inside", "enter", wait=1.0)
+
+
+async def incident_detail(pilot) -> None:
+    await typed(pilot, "f6")
+    pilot.app.main_screen.query_one("#detail-tabs").active = "tab-incident"
+    await typed(pilot)
+
+
+async def recommendations(pilot) -> None:
+    await typed(pilot, "W", wait=1.5)
+
+
+async def resources(pilot) -> None:
+    await typed(pilot, "f12", wait=1.0)
+
+
+async def help_screen(pilot) -> None:
+    await typed(pilot, "f1")
+
+
+# name, terminal size, what to do first, options for the app
+VIEWS = (
+    ("main-160x50", (160, 50), board_and_roster, {}),
+    ("main-80x24", (80, 24), board_and_roster, {}),
+    ("call-taking", (160, 50), call_taking, {}),
+    ("incident-detail", (160, 50), incident_detail, {}),
+    ("recommendations", (160, 50), recommendations, {}),
+    ("resources", (160, 50), resources, {}),
+    ("monochrome", (160, 50), board_and_roster, {"monochrome": True}),
+    ("help", (120, 45), help_screen, {}),
+)
+
+
+async def connected(pilot) -> None:
+    async with asyncio.timeout(20):
+        while not pilot.app.state.link.status.connected:
+            await pilot.pause(0.05)
+    pilot.app.main_screen.command_input.cursor_blink = False
 
 
 async def render(url: str, token: str) -> None:
-    for name, size, keys in VIEWS:
-        app = HurriNetApp(ServerLink(url, token, compression=False))
+    for name, size, steps, options in VIEWS:
+        app = HurriNetApp(ServerLink(url, token, compression=False), **options)
         async with app.run_test(size=size) as pilot:
-            async with asyncio.timeout(20):
-                while not app.state.link.status.connected:
-                    await pilot.pause(0.05)
-            app.main_screen.command_input.cursor_blink = False
-            await pilot.press(*keys)
-            await pilot.pause(0.3)
+            await connected(pilot)
+            await steps(pilot)
             app.save_screenshot(str(HERE / f"{name}.svg"))
             print(f"wrote screenshots/{name}.svg")
+
+
+async def render_disconnected(url: str, token: str, server: DemoServer) -> None:
+    """The server goes away under a connected workstation: the status bar says so."""
+    app = HurriNetApp(ServerLink(url, token, compression=False))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await connected(pilot)
+        server.stop()
+        async with asyncio.timeout(20):
+            while app.state.link.status.connected:
+                await pilot.pause(0.05)
+        await pilot.pause(0.5)
+        app.save_screenshot(str(HERE / "disconnected.svg"))
+        print("wrote screenshots/disconnected.svg")
 
 
 def main() -> None:
@@ -42,6 +103,7 @@ def main() -> None:
     ready = server.start()
     try:
         asyncio.run(render(ready["url"], ready["token"]))
+        asyncio.run(render_disconnected(ready["url"], ready["token"], server))
     finally:
         server.stop()
 

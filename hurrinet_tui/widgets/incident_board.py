@@ -114,6 +114,7 @@ class IncidentBoard(VirtualGrid):
     def show_vicinity(self, distances: dict[str, int] | None) -> None:
         """Only the incidents near a call, nearest first (None: back to the whole board)."""
         self.vicinity = distances
+        self.empty_text = "no incidents near the call" if distances is not None else "no incidents"
         self.rebuild()
 
     # --- one row --------------------------------------------------------------------------------
