@@ -20,6 +20,7 @@ from hurrinet_tui.__main__ import DemoServer  # noqa: E402
 from hurrinet_tui.app import HurriNetApp  # noqa: E402
 from hurrinet_tui.link import ServerLink  # noqa: E402
 
+
 async def typed(pilot, *keys: str, wait: float = 0.3) -> None:
     await pilot.press(*keys)
     await pilot.pause(wait)
