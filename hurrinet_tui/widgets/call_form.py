@@ -31,6 +31,8 @@ KEYS = "^E end · ^O incident from call · ^B attach to selected · ^Y location 
 class CallForm(EntityForm):
     """Shows and edits the call in `call_id`; the screen says which call that is."""
 
+    UPDATE, ID_ARG, TEXT_FIELDS = "call.update", "call_id", TEXT_FIELDS
+
     class Linked(Message):
         """The call now belongs to an incident (created from it or attached): show that incident."""
 
@@ -42,13 +44,17 @@ class CallForm(EntityForm):
         super().__init__(link, **kwargs)
         self.zone = zone
         self.now = now
-        self.call_id: str | None = None
         self.opening = False  # a new call is being created: the fields already take typing
-        self.unsaved: set[str] = set()  # fields whose typed value is not the server's (refused, or typed early)
 
     @property
-    def call(self) -> dict[str, Any] | None:
-        return self.link.replica.calls.get(self.call_id) if self.call_id else None
+    def call_id(self) -> str | None:
+        return self.entity_id
+
+    @property
+    def entity(self) -> dict[str, Any] | None:
+        return self.link.replica.calls.get(self.entity_id) if self.entity_id else None
+
+    call = entity
 
     def compose(self) -> ComposeResult:
         yield Static(id="call-header")
@@ -81,7 +87,7 @@ class CallForm(EntityForm):
 
     # --- showing the call ------------------------------------------------------------------------
     def show(self, call_id: str | None) -> None:
-        self.call_id = call_id
+        self.entity_id = call_id
         self.unsaved.clear()
         for name in (*TEXT_FIELDS, "outcome", "message"):
             self.set_error(name, None)
@@ -141,18 +147,7 @@ class CallForm(EntityForm):
         self.query_one("#outcome_rationale", Input).display = needs_reason
         self.query_one("#rationale-label", Label).display = needs_reason
 
-    # --- saving as the call taker moves on ---------------------------------------------------------
-    @on(Input.Submitted)
-    @on(Input.Blurred)
-    def field_left(self, event: Input.Submitted | Input.Blurred) -> None:
-        name = event.input.id
-        if name not in TEXT_FIELDS or self.call is None or self.call["state"] == "ended":
-            return
-        event.stop()
-        value = event.value.strip() or None
-        if value != (self.call.get(name) or None):
-            self.save({name: value}, name)
-
+    # --- saving as the call taker moves on (text fields: EntityForm.field_left) --------------------
     @on(Select.Changed, "#outcome")
     def outcome_picked(self, event: Select.Changed) -> None:
         event.stop()
@@ -171,14 +166,6 @@ class CallForm(EntityForm):
         event.stop()
         if self.call is not None and event.location != self.call.get("location"):
             self.save({"location": event.location}, "location")
-
-    @work(group="call-form")
-    async def save(self, fields: dict[str, Any], name: str) -> None:
-        call_id = self.call_id
-        if await self.send("call.update", {"call_id": call_id, **fields}, name) is None:
-            self.unsaved.add(name)
-        else:
-            self.unsaved.discard(name)
 
     # --- the call's actions (the screen's keys call these) -----------------------------------------
     def take_new_call(self) -> None:
@@ -199,7 +186,7 @@ class CallForm(EntityForm):
         typed = {name: v for name in TEXT_FIELDS if (v := self.query_one(f"#{name}", Input).value.strip())}
         location_typed = not self.location_form.draft().is_blank
         self.unsaved.update(typed, {"location"} if location_typed else ())
-        self.call_id = value["call_id"]
+        self.entity_id = value["call_id"]
         self.refresh_content()
         for name, text in typed.items():
             self.save({name: text}, name)
@@ -236,8 +223,7 @@ class CallForm(EntityForm):
 
     @work(group="call-form")
     async def create_incident(self) -> None:
-        if self.call_id is None:
-            self.set_error("message", "no call on the line")
+        if not self.on_the_line():
             return
         value = await self.send("call.create_incident", {"call_id": self.call_id})
         if value is not None:
@@ -253,19 +239,12 @@ class CallForm(EntityForm):
             self.post_message(self.Linked(incident_id))
 
     @work(group="call-form")
-    async def detach(self) -> None:
-        if self.call_id is None:
-            self.set_error("message", "no call on the line")
-            return
-        await self.send("call.detach", {"call_id": self.call_id})
-
-    @work(group="call-form")
     async def copy_location(self) -> None:
+        if self.on_the_line():
+            await self.send("call.copy_location", {"call_id": self.call_id})
+
+    def on_the_line(self) -> bool:
+        """Whether there is a call to act on; if not, the form says so."""
         if self.call_id is None:
             self.set_error("message", "no call on the line")
-            return
-        await self.send("call.copy_location", {"call_id": self.call_id})
-
-    def coordinates(self) -> dict[str, float] | None:
-        """The call's coordinates as the server has them (what the vicinity check uses)."""
-        return ((self.call or {}).get("location") or {}).get("coordinates")
+        return self.call_id is not None

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import on, work
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from ..link import CommandFailed, ServerLink
 from .location_form import LocationForm
@@ -17,11 +18,41 @@ DISCONNECTED = "not saved: disconnected — what you typed is kept; Enter saves 
 
 class EntityForm(Vertical):
     """A form over one server entity. Each field `X` has a `#X-error` line below it; `message`
-    is the form's own line for refusals that belong to no field (an action)."""
+    is the form's own line for refusals that belong to no field (an action). Text fields are
+    saved with `UPDATE` as they are left."""
+
+    UPDATE = ""  # the update command, e.g. "call.update"
+    ID_ARG = ""  # its argument naming the entity, e.g. "call_id"
+    TEXT_FIELDS: tuple[str, ...] = ()
 
     def __init__(self, link: ServerLink, **kwargs) -> None:
         super().__init__(**kwargs)
         self.link = link
+        self.entity_id: str | None = None
+        self.unsaved: set[str] = set()  # fields whose typed value is not the server's (refused, or typed early)
+
+    @property
+    def entity(self) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    @on(Input.Submitted)
+    @on(Input.Blurred)
+    def field_left(self, event: Input.Submitted | Input.Blurred) -> None:
+        name = event.input.id
+        entity = self.entity
+        if name not in self.TEXT_FIELDS or entity is None or entity["state"] == "ended":
+            return
+        event.stop()
+        value = event.value.strip() or None
+        if value != (entity.get(name) or None):
+            self.save({name: value}, name)
+
+    @work(group="entity-form")
+    async def save(self, fields: dict[str, Any], name: str) -> None:
+        if await self.send(self.UPDATE, {self.ID_ARG: self.entity_id, **fields}, name) is None:
+            self.unsaved.add(name)
+        else:
+            self.unsaved.discard(name)
 
     def set_error(self, name: str, message: str | None) -> None:
         error = self.query_one(f"#{self.id}-message" if name == "message" else f"#{name}-error", Static)

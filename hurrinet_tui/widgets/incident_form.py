@@ -29,15 +29,21 @@ KEYS = "a assign · d dispatch (d E12: just those) · roster: f confirm, u unass
 
 
 class IncidentForm(EntityForm):
+    UPDATE, ID_ARG, TEXT_FIELDS = "incident.update", "incident_id", TEXT_FIELDS
+
     def __init__(self, link: ServerLink, **kwargs) -> None:
         super().__init__(link, **kwargs)
-        self.incident_id: str | None = None
-        self.refused: set[str] = set()
         self.type_codes: tuple[str, ...] = ()
 
     @property
-    def incident(self) -> dict[str, Any] | None:
-        return self.link.replica.incidents.get(self.incident_id) if self.incident_id else None
+    def incident_id(self) -> str | None:
+        return self.entity_id
+
+    @property
+    def entity(self) -> dict[str, Any] | None:
+        return self.link.replica.incidents.get(self.entity_id) if self.entity_id else None
+
+    incident = entity
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
@@ -70,9 +76,9 @@ class IncidentForm(EntityForm):
         self.refresh_content(everything=True)
 
     def show(self, incident_id: str | None) -> None:
-        if incident_id != self.incident_id:
-            self.incident_id = incident_id
-            self.refused.clear()
+        if incident_id != self.entity_id:
+            self.entity_id = incident_id
+            self.unsaved.clear()
             for name in (*TEXT_FIELDS, "incident_type", "incident_priority", "message"):
                 self.set_error(name, None)
             self.query_one(LocationForm).clear_problems()
@@ -105,12 +111,12 @@ class IncidentForm(EntityForm):
             value = (incident or {}).get(name) or Select.NULL
             if name == "incident_type" and value not in self.type_codes:
                 value = Select.NULL  # a type retired from the reference data: the summary still names it
-            if name not in self.refused and select.value != value:
+            if name not in self.unsaved and select.value != value:
                 with select.prevent(Select.Changed):
                     select.value = value
         for name in TEXT_FIELDS:
             field = self.query_one(f"#{name}", Input)
-            if everything or (not field.has_focus and name not in self.refused):
+            if everything or (not field.has_focus and name not in self.unsaved):
                 field.value = (incident or {}).get(name) or ""
         location_form = self.query_one(LocationForm)
         if everything or not location_form.has_focus_within:
@@ -136,29 +142,11 @@ class IncidentForm(EntityForm):
         if self.incident is not None and value is not None and value != self.incident.get(name):
             self.save({name: value}, name)
 
-    @on(Input.Submitted)
-    @on(Input.Blurred)
-    def field_left(self, event: Input.Submitted | Input.Blurred) -> None:
-        name = event.input.id
-        if name not in TEXT_FIELDS or self.incident is None or self.incident["state"] == "ended":
-            return
-        event.stop()
-        value = event.value.strip() or None
-        if value != (self.incident.get(name) or None):
-            self.save({name: value}, name)
-
     @on(LocationForm.Committed)
     def location_committed(self, event: LocationForm.Committed) -> None:
         event.stop()
         if self.incident is not None and event.location is not None and event.location != self.incident.get("location"):
             self.save({"location": event.location}, "location")
-
-    @work(group="incident-form")
-    async def save(self, fields: dict[str, Any], name: str) -> None:
-        if await self.send("incident.update", {"incident_id": self.incident_id, **fields}, name) is None:
-            self.refused.add(name)
-        else:
-            self.refused.discard(name)
 
     @on(Button.Pressed)
     def transition(self, event: Button.Pressed) -> None:
