@@ -3,6 +3,8 @@ form, the incident form, and every refusal a call taker can run into, shown wher
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.widgets import Input, Select
 
 from hurrinet_tui.app import HurriNetApp
@@ -311,3 +313,26 @@ async def test_the_chosen_layout_is_remembered_for_the_user(live, tmp_path):
     async with again.run_test(size=(160, 50)) as pilot:
         await until(pilot, lambda: again.main_screen.has_class("-preset-roster"))
         assert not again.main_screen.has_class("-preset-board")
+
+
+async def test_a_dispatch_timeout_is_announced_without_taking_focus_and_f10_confirms_it(live):
+    hub = live.hub
+    hub.runner.world.deployment = replace(hub.runner.world.deployment, dispatch_timeout_s=0.2)
+    silent = hub.runner.world.unit_by_callsign("E2").id
+    hub.delivery.failing = {t.id for t in hub.runner.world.alert_targets.values() if silent in t.unit_ids}
+    app = live_app(live)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: app.state.link.status.connected)
+        await command(pilot, "av E2")
+        await command(pilot, "ni strfire a @ derek walcott")
+        await until(pilot, lambda: len(live.world.incidents) == 1)
+        await command(pilot, "as e2")
+        await pilot.press("d")
+        await until(pilot, lambda: app.main_screen.timed_out == "E2")
+        focused = app.focused
+        toasts = [n.message for n in app._notifications]
+        assert any("E2 did not acknowledge" in t and "F10" in t for t in toasts)
+        assert app.focused is focused  # the notification took no focus
+        assert unit_state(live, "E2") == "dispatching"
+        await pilot.press("f10")
+        await until(pilot, lambda: unit_state(live, "E2") == "dispatched")
