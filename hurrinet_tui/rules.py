@@ -35,8 +35,8 @@ INCIDENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "ended": (),
 }
 # Fields an incident needs before it may be queued or made active.
-REQUIRED_BEFORE = {"queued": ("incident_type", "incident_priority", "location"),
-                   "active": ("incident_type", "incident_priority", "location")}  # fmt: skip
+NEEDED_TO_PROCEED = ("incident_type", "incident_priority", "location")
+REQUIRED_BEFORE = {"queued": NEEDED_TO_PROCEED, "active": NEEDED_TO_PROCEED}
 
 
 def transitions_now(incident: dict[str, Any]) -> tuple[str, ...]:

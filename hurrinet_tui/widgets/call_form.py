@@ -31,7 +31,7 @@ KEYS = "^E end · ^O incident from call · ^B attach to selected · ^Y location 
 class CallForm(EntityForm):
     """Shows and edits the call in `call_id`; the screen says which call that is."""
 
-    UPDATE, ID_ARG, TEXT_FIELDS = "call.update", "call_id", TEXT_FIELDS
+    UPDATE, ID_ARG, COLLECTION, TEXT_FIELDS = "call.update", "call_id", "calls", TEXT_FIELDS
 
     class Linked(Message):
         """The call now belongs to an incident (created from it or attached): show that incident."""
@@ -50,11 +50,7 @@ class CallForm(EntityForm):
     def call_id(self) -> str | None:
         return self.entity_id
 
-    @property
-    def entity(self) -> dict[str, Any] | None:
-        return self.link.replica.calls.get(self.entity_id) if self.entity_id else None
-
-    call = entity
+    call = EntityForm.entity
 
     def compose(self) -> ComposeResult:
         yield Static(id="call-header")

@@ -23,6 +23,7 @@ class EntityForm(Vertical):
 
     UPDATE = ""  # the update command, e.g. "call.update"
     ID_ARG = ""  # its argument naming the entity, e.g. "call_id"
+    COLLECTION = ""  # where the replica keeps such entities, e.g. "calls"
     TEXT_FIELDS: tuple[str, ...] = ()
 
     def __init__(self, link: ServerLink, **kwargs) -> None:
@@ -33,7 +34,8 @@ class EntityForm(Vertical):
 
     @property
     def entity(self) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """The entity as the server has it now (None: none shown, or it is gone)."""
+        return getattr(self.link.replica, self.COLLECTION).get(self.entity_id) if self.entity_id else None
 
     @on(Input.Submitted)
     @on(Input.Blurred)

@@ -58,8 +58,10 @@ class IncidentDetail(Vertical):
 
     def refresh_content(self) -> None:
         for form in self.query(IncidentForm):
-            form.show(self.incident_id)
-            form.refresh_content()
+            if form.incident_id != self.incident_id:
+                form.show(self.incident_id)  # another incident: every field from the server
+            else:
+                form.refresh_content()
         incident = self.replica.incidents.get(self.incident_id) if self.incident_id else None
         summary = self.query_one("#detail-summary", Static)
         if incident is None:

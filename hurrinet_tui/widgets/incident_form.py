@@ -29,7 +29,7 @@ KEYS = "a assign · d dispatch (d E12: just those) · roster: f confirm, u unass
 
 
 class IncidentForm(EntityForm):
-    UPDATE, ID_ARG, TEXT_FIELDS = "incident.update", "incident_id", TEXT_FIELDS
+    UPDATE, ID_ARG, COLLECTION, TEXT_FIELDS = "incident.update", "incident_id", "incidents", TEXT_FIELDS
 
     def __init__(self, link: ServerLink, **kwargs) -> None:
         super().__init__(link, **kwargs)
@@ -39,11 +39,7 @@ class IncidentForm(EntityForm):
     def incident_id(self) -> str | None:
         return self.entity_id
 
-    @property
-    def entity(self) -> dict[str, Any] | None:
-        return self.link.replica.incidents.get(self.entity_id) if self.entity_id else None
-
-    incident = entity
+    incident = EntityForm.entity
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
