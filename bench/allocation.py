@@ -24,9 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server import allocation  # noqa: E402
-from server.allocation import UnitCandidate, WaitingIncident, recommend_units  # noqa: E402
-from server.geo import great_circle_m  # noqa: E402
+from server.advice import allocation  # noqa: E402
+from server.advice.allocation import UnitCandidate, WaitingIncident, recommend_units  # noqa: E402
+from server.advice.geo import great_circle_m  # noqa: E402
 from server.reference import DEMO, load_reference  # noqa: E402
 
 REFERENCE = load_reference(DEMO)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from .replica import Entity, Replica
 
-EARTH_RADIUS_M = 6_371_008.8  # the server's figure (server/allocation.py), so distances agree
+EARTH_RADIUS_M = 6_371_008.8  # the server's figure (server/advice/allocation.py), so distances agree
 RESOURCE_TYPES = ("SHELTER", "MEDICAL", "SUPPLIES", "WATER")
 # The unit states `unit.assign` accepts (docs/domain.md, "Which units").
 ASSIGNABLE = frozenset({"available_radio", "available_station"})

@@ -17,18 +17,19 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import protocol, wire
-from .accounts import Accounts
-from .commands import Clock
-from .config import Settings, load_settings
-from .database import make_engine, migrate
-from .domain.errors import DomainError
-from .reference import DEMO, ReferenceFileError
-from .serve import serve_forever
+from server import protocol
+from server.app import wire
+from server.app.commands import Clock
+from server.config import Settings, load_settings
+from server.domain.errors import DomainError
+from server.net.accounts import Accounts
+from server.net.serve import serve_forever
+from server.reference import DEMO, ReferenceFileError
+from server.storage.database import make_engine, migrate
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .bootstrap import open_runner
+    from server.app.bootstrap import open_runner
 
     try:
         runner = open_runner(args.database, args.reference)
@@ -60,7 +61,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import DemoError, DemoOptions, run
+    from server.demo.launch import DemoError, DemoOptions, run
 
     data_dir = args.data_dir or load_settings(args.config).data_dir / "demo"
     options = DemoOptions(data_dir=data_dir.expanduser(), ready_file=args.ready_file.expanduser(), host=args.host,

@@ -9,8 +9,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .database import sqlite_url
-from .reference import DEMO
+from server.reference import DEMO
+from server.storage.database import sqlite_url
 
 
 def default_data_dir() -> Path:

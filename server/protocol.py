@@ -8,6 +8,7 @@ This module imports nothing else of the server, so clients may import it alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -43,6 +44,18 @@ EVENT_NAMES = (
     "resource.updated",
     "incident.archived",
 )
+
+def iso(moment: datetime | None) -> str | None:
+    """UTC ISO 8601 with milliseconds and `Z`."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 
 Priority = Literal["A", "B", "C", "D", "N"]
 ImmediateState = Literal["dispatched", "en_route", "on_scene"]

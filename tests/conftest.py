@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from server.bootstrap import open_runner
-from server.database import checkpoint, sqlite_url
+from server.app.bootstrap import open_runner
+from server.storage.database import checkpoint, sqlite_url
 from tests.support.desk import Desk, FakeClock, open_desk
 
 

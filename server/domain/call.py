@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import InvariantViolated
-from .location import Location
+from server.domain.errors import InvariantViolated
+from server.domain.location import Location
 
 
 class CallState(StrEnum):

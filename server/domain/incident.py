@@ -7,10 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from .errors import InvalidTransition, InvariantViolated
-from .location import Location
-from .reference import Priority
-from .values import Staffing
+from server.domain.errors import InvalidTransition, InvariantViolated
+from server.domain.location import Location
+from server.domain.reference import Priority
+from server.domain.values import Staffing
 
 
 class IncidentState(StrEnum):

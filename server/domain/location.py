@@ -6,15 +6,8 @@ from collections.abc import Container
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
-from .errors import ValidationFailed
-from .values import (
-    ADDRESS_NUMBER_MAX,
-    DESCRIPTION_MAX,
-    NAME_MAX,
-    Coordinates,
-    ServiceArea,
-    check_text,
-)
+from server.domain.errors import ValidationFailed
+from server.domain.values import ADDRESS_NUMBER_MAX, DESCRIPTION_MAX, NAME_MAX, Coordinates, ServiceArea, check_text
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .location import Location
-from .values import Coordinates, ServiceArea, Staffing
+from server.domain.location import Location
+from server.domain.values import Coordinates, ServiceArea, Staffing
 
 
 class Priority(StrEnum):

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .errors import InvariantViolated
-from .reference import AlertTarget, ReferenceData, Station, Unit
-from .unit_status import UnitState, UnitStatus
-from .world import World
+from server.domain.errors import InvariantViolated
+from server.domain.reference import AlertTarget, ReferenceData, Station, Unit
+from server.domain.unit_status import UnitState, UnitStatus
+from server.domain.world import World
 
 
 @dataclass(frozen=True, slots=True)

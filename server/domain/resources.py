@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .location import Location
+from server.domain.location import Location
 
 
 class ResourceType(StrEnum):

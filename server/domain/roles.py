@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .errors import Forbidden
+from server.domain.errors import Forbidden
 
 
 class Role(StrEnum):

@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import InvalidTransition
-from .values import Coordinates, Staffing
+from server.domain.errors import InvalidTransition
+from server.domain.values import Coordinates, Staffing
 
 
 class UnitState(StrEnum):

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .errors import ValidationFailed
+from server.domain.errors import ValidationFailed
 
 # Text limits in characters (Python str length counts code points, as the rules do).
 DESCRIPTION_MAX = 1000  # descriptions, log text, outcome rationale, location details

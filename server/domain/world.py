@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .call import Call
-from .errors import NotFound, ValidationFailed
-from .incident import Incident
-from .reference import AlertTarget, Deployment, District, GazetteerEntry, IncidentType, Station, Unit
-from .resources import Resource
-from .unit_status import UnitStatus
-from .values import parse_callsign
+from server.domain.call import Call
+from server.domain.errors import NotFound, ValidationFailed
+from server.domain.incident import Incident
+from server.domain.reference import AlertTarget, Deployment, District, GazetteerEntry, IncidentType, Station, Unit
+from server.domain.resources import Resource
+from server.domain.unit_status import UnitStatus
+from server.domain.values import parse_callsign
 
 
 @dataclass(frozen=True, slots=True)

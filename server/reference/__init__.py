@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from .loader import ReferenceFileError, load_reference
+from server.reference.loader import ReferenceFileError, load_reference
 
 DEMO = Path(__file__).with_name("saint_lucia")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..domain.errors import DomainError
-from ..domain.location import Place
-from ..domain.reference import (
+from server.domain.errors import DomainError
+from server.domain.location import Place
+from server.domain.reference import (
     AlertTargetSeed,
     AlertTargetType,
     Deployment,
@@ -28,8 +28,8 @@ from ..domain.reference import (
     StationSeed,
     UnitSeed,
 )
-from ..domain.resources import ResourceType
-from ..domain.values import (
+from server.domain.resources import ResourceType
+from server.domain.values import (
     NAME_MAX,
     Coordinates,
     ServiceArea,

@@ -2,9 +2,9 @@
 
 import pytest
 
-from server.accounts import Accounts
 from server.domain.errors import Conflict, NotFound, ValidationFailed
 from server.domain.world import Actor
+from server.net.accounts import Accounts
 
 
 @pytest.fixture

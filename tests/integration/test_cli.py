@@ -3,8 +3,8 @@
 import json
 
 from server.__main__ import main
-from server.database import sqlite_url
 from server.protocol import COMMANDS
+from server.storage.database import sqlite_url
 
 
 def test_check_migrates_and_loads_the_demo_deployment(tmp_path, capsys):
@@ -52,9 +52,9 @@ def test_users_and_audit_from_the_command_line(tmp_path, capsys):
     assert main(["user", "list", "--data-dir", str(tmp_path)]) == 0
     listing = capsys.readouterr().out
     assert "maria" in listing and "supervisor" in listing and "revoked" in listing
-    from server.accounts import Accounts
-    from server.commands import Clock
-    from server.database import make_engine
+    from server.app.commands import Clock
+    from server.net.accounts import Accounts
+    from server.storage.database import make_engine
 
     accounts = Accounts(make_engine(sqlite_url(tmp_path / "hurrinet.db")))
     accounts.audit(Clock().now(), "command", user_id="u1", command="incident.create", command_id="c9", result="ok")

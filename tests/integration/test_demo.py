@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from server.__main__ import main
-from server.demo import lock_data_dir
+from server.demo.launch import lock_data_dir
 from tests.support.client import Client
 
 ROOT = Path(__file__).resolve().parents[2]

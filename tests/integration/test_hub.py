@@ -11,8 +11,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from server import wire
-from server.hub import HubSettings
+from server.app import wire
+from server.net.hub import HubSettings
 from tests.support.client import Client
 from tests.support.desk import CASTRIES_SQUARE
 from tests.support.live import live_server

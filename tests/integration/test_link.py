@@ -8,7 +8,7 @@ import random
 import pytest
 
 from hurrinet_tui.link import Backoff, CommandFailed, LinkState, ServerLink
-from server import wire
+from server.app import wire
 from tests.support.desk import CASTRIES_SQUARE
 from tests.support.live import live_server
 

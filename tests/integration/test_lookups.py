@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from server import wire
-from server.geo import EARTH_RADIUS_M, great_circle_m
+from server.advice.geo import EARTH_RADIUS_M, great_circle_m
+from server.app import wire
 from tests.support.client import Client
 from tests.support.live import live_server
 

@@ -163,7 +163,7 @@ def test_stored_answers_of_commands_are_unaffected_by_queries(desk):
 
 
 def test_a_query_that_tries_to_write_is_answered_internal_and_writes_nothing(desk, monkeypatch):
-    from server.handlers import HANDLERS
+    from server.app.handlers import HANDLERS
 
     def sneaky(ch, args):
         ch.emit("incident.noted")

@@ -3,8 +3,8 @@ ordered gap-free events, and a restart that loads exactly what was acknowledged.
 
 import sqlalchemy as sa
 
-from server.bootstrap import open_runner
-from server.database import sqlite_url
+from server.app.bootstrap import open_runner
+from server.storage.database import sqlite_url
 from tests.support.desk import CASTRIES_SQUARE, Desk, open_desk
 
 

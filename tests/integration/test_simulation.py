@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from server.bootstrap import open_runner
-from server.commands import CommandOutcome, CommandRunner
-from server.database import sqlite_url
+from server.app.bootstrap import open_runner
+from server.app.commands import CommandOutcome, CommandRunner
+from server.demo.simulate import Behaviour, Pace, Scenario, Simulation, distance_km
 from server.domain.incident import UNIT_TIMESTAMPS, IncidentState
 from server.domain.unit_status import ASSIGNED, PROGRESS, UnitState
 from server.domain.values import Coordinates
 from server.domain.world import Actor, World
 from server.reference import DEMO, load_reference
-from server.simulate import Behaviour, Pace, Scenario, Simulation, distance_km
+from server.storage.database import sqlite_url
 from tests.support.desk import FakeClock
 
 SIMULATOR = Actor("simulator-1", "dispatcher")

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
-from server.bootstrap import open_runner
-from server.database import checkpoint, sqlite_url
+from server.app.bootstrap import open_runner
 from server.domain.incident import UNIT_TIMESTAMPS
 from server.domain.unit_status import UnitState
+from server.storage.database import checkpoint, sqlite_url
 from tests.support.desk import CASTRIES_SQUARE, Desk, FakeClock, open_desk
 
 UNITS = ["E1", "E2", "M1", "P1", "B1"]  # B1 has no alert target

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from server.bootstrap import open_runner
-from server.commands import Clock, CommandOutcome, CommandRunner
-from server.database import sqlite_url
+from server.app.bootstrap import open_runner
+from server.app.commands import Clock, CommandOutcome, CommandRunner
 from server.domain.incident import Incident
 from server.domain.unit_status import UnitStatus
 from server.domain.world import Actor
+from server.storage.database import sqlite_url
 
 START = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 DISPATCHER = Actor("dispatcher-1", "dispatcher")

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from server.config import Settings
-from server.database import sqlite_url
-from server.serve import Running, running
+from server.net.serve import Running, running
+from server.storage.database import sqlite_url
 
 ROLES = ("dispatcher", "supervisor", "observer", "unit")
 

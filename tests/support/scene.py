@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from server import wire
+from server.app import wire
 from tests.support.desk import CASTRIES_SQUARE, START, Desk
 
 MARKET = {"kind": "place", "district": "CAS", "name": "Castries Market", "coordinates": {"lat": 14.0125, "lon": -60.9880}}

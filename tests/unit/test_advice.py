@@ -19,7 +19,7 @@ from hurrinet_tui.advice import (
     suggested_changes,
 )
 from hurrinet_tui.replica import Replica
-from server.allocation import great_circle_m as server_great_circle_m
+from server.advice.allocation import great_circle_m as server_great_circle_m
 
 SQUARE = {"lat": 14.0104, "lon": -60.9887}
 

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from server.allocation import (
+from server.advice.allocation import (
     NeedRequest,
     ResourceOffer,
     UnitCandidate,
@@ -17,7 +17,7 @@ from server.allocation import (
     recommend_resources,
     recommend_units,
 )
-from server.geo import great_circle_m
+from server.advice.geo import great_circle_m
 
 CASTRIES = (14.0104, -60.9887)
 SPEEDS = {"engine": 36.0, "ambulance": 72.0, "ladder": 36.0, "police": 36.0}

@@ -3,7 +3,7 @@ severity words, the current type, operational orders and the district."""
 
 import pytest
 
-from server.classification import classify
+from server.advice.classification import classify
 from server.reference import DEMO, load_reference
 
 

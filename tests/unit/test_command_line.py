@@ -6,7 +6,7 @@ import pytest
 
 from hurrinet_tui.command_line import Command, CommandLineError, Context, LocalAction, complete, parse
 from hurrinet_tui.replica import Replica
-from server import wire
+from server.app import wire
 from tests.support.desk import CASTRIES_SQUARE
 
 

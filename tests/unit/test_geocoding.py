@@ -3,10 +3,10 @@ intersections by either road or by both, a bounded deterministic answer, checked
 
 import pytest
 
+from server.advice.geocoding import QUERY_MAX, RESULTS_MAX, check_query, fold, geocode
 from server.domain.errors import ValidationFailed
 from server.domain.reference import GazetteerEntry
 from server.domain.values import Coordinates
-from server.geocoding import QUERY_MAX, RESULTS_MAX, check_query, fold, geocode
 from server.reference import DEMO, load_reference
 
 HERE = Coordinates(14.0104, -60.9887)

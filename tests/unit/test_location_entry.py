@@ -23,7 +23,7 @@ from hurrinet_tui.location_entry import (
     to_wire,
     variant_of,
 )
-from server import wire
+from server.app import wire
 from server.domain import values as server_values
 from server.domain.location import location_from_wire, location_to_wire
 from server.reference import DEMO, load_reference

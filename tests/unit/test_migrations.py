@@ -4,8 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import server.models  # noqa: F401
-from server.database import make_engine, migrate, sqlite_url
+import server.storage.models  # noqa: F401
+from server.storage.database import make_engine, migrate, sqlite_url
 
 
 def test_migrating_an_empty_database_matches_the_models(tmp_path):

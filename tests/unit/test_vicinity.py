@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from server.advice.geo import great_circle_m
+from server.advice.vicinity import RADIUS_MAX_M, RADIUS_MIN_M, check_radius, nearest_within
 from server.domain.errors import ValidationFailed
-from server.geo import great_circle_m
-from server.vicinity import RADIUS_MAX_M, RADIUS_MIN_M, check_radius, nearest_within
 
 CASTRIES = (14.0104, -60.9887)
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..call import PICKABLE, Call, CallState, Outcome, ensure_active, missing_to_end
-from ..errors import Conflict, InvariantViolated, ValidationFailed
-from ..incident import ChangeKind as Kind
-from ..incident import Incident, IncidentState, check_priority_n, ensure_open
-from ..reference import Priority
-from ..values import CALLER_NAME_MAX, DESCRIPTION_MAX, check_text, parse_phone
-from ..world import Change
-from . import log
-from .incidents import parse_location
+from server.domain.call import PICKABLE, Call, CallState, Outcome, ensure_active, missing_to_end
+from server.domain.errors import Conflict, InvariantViolated, ValidationFailed
+from server.domain.incident import ChangeKind as Kind
+from server.domain.incident import Incident, IncidentState, check_priority_n, ensure_open
+from server.domain.operations import log
+from server.domain.operations.incidents import parse_location
+from server.domain.reference import Priority
+from server.domain.values import CALLER_NAME_MAX, DESCRIPTION_MAX, check_text, parse_phone
+from server.domain.world import Change
 
 
 def _parse_outcome(value: Any) -> Outcome | None:

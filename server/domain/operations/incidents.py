@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..errors import InvariantViolated, ValidationFailed
-from ..incident import ChangeKind as Kind
-from ..incident import (
+from server.domain.errors import InvariantViolated, ValidationFailed
+from server.domain.incident import ChangeKind as Kind
+from server.domain.incident import (
     Incident,
     IncidentState,
     Need,
@@ -16,13 +16,13 @@ from ..incident import (
     ensure_open,
     transitioned,
 )
-from ..location import Location, location_from_wire
-from ..reference import Priority
-from ..resources import ResourceType
-from ..values import DESCRIPTION_MAX, check_count, check_text, require_text
-from ..world import Change
-from . import log
-from .resources import release_all
+from server.domain.location import Location, location_from_wire
+from server.domain.operations import log
+from server.domain.operations.resources import release_all
+from server.domain.reference import Priority
+from server.domain.resources import ResourceType
+from server.domain.values import DESCRIPTION_MAX, check_count, check_text, require_text
+from server.domain.world import Change
 
 # Fields an update may touch, in the order their log entries are written.
 UPDATABLE = ("incident_type", "incident_priority", "location", "description", "desk")

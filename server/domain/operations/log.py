@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..incident import ChangeKind as Kind
-from ..incident import EntryType, Incident, LogEntry
-from ..location import VARIANTS, location_to_wire
-from ..world import Change
+from server.domain.incident import ChangeKind as Kind
+from server.domain.incident import EntryType, Incident, LogEntry
+from server.domain.location import VARIANTS, location_to_wire
+from server.domain.world import Change
 
 
 def loggable(value: Any) -> Any:

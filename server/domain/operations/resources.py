@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..errors import InvariantViolated, NotFound, ValidationFailed
-from ..incident import Allocation, Incident, Need, ensure_open
-from ..incident import ChangeKind as Kind
-from ..resources import Resource
-from ..values import check_count
-from ..world import Change
-from . import log
+from server.domain.errors import InvariantViolated, NotFound, ValidationFailed
+from server.domain.incident import Allocation, Incident, Need, ensure_open
+from server.domain.incident import ChangeKind as Kind
+from server.domain.operations import log
+from server.domain.resources import Resource
+from server.domain.values import check_count
+from server.domain.world import Change
 
 
 def _count(field: str, value: Any) -> int:

@@ -11,11 +11,13 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from ..errors import Forbidden, InvalidTransition, InvariantViolated, ValidationFailed
-from ..incident import ChangeKind as Kind
-from ..incident import Incident, IncidentState, IncidentUnit, ensure_open
-from ..reference import Unit
-from ..unit_status import (
+from server.domain.errors import Forbidden, InvalidTransition, InvariantViolated, ValidationFailed
+from server.domain.incident import ChangeKind as Kind
+from server.domain.incident import Incident, IncidentState, IncidentUnit, ensure_open
+from server.domain.operations import log
+from server.domain.operations.incidents import change_state
+from server.domain.reference import Unit
+from server.domain.unit_status import (
     ASSIGNED,
     AVAILABLE,
     LOCKED_FOR_UNIT,
@@ -27,10 +29,8 @@ from ..unit_status import (
     assigned_state_for,
     path_to,
 )
-from ..values import Coordinates, Staffing
-from ..world import AlertRequest, Change
-from . import log
-from .incidents import change_state
+from server.domain.values import Coordinates, Staffing
+from server.domain.world import AlertRequest, Change
 
 U = UnitState
 IMMEDIATE = (U.DISPATCHED, U.EN_ROUTE, U.ON_SCENE)

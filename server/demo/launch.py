@@ -2,7 +2,7 @@
 
 The workstation starts it as a subprocess and learns from the ready file where to connect.
 Every run starts from a fresh database with a `dispatcher` account and, unless told
-otherwise, the hurricane scenario of `server/simulate.py` running. The terminal belongs to
+otherwise, the hurricane scenario of `server/demo/simulate.py` running. The terminal belongs to
 the workstation, so the server logs to `demo.log` in its data directory; stderr carries one
 line only if the server cannot start. It stops on SIGTERM/SIGINT and when its parent process
 goes away, so a crashed workstation never leaves a server behind.
@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from .config import Settings
-from .database import sqlite_url
-from .domain.world import Actor
-from .reference import DEMO, load_reference
-from .serve import Running, running
-from .simulate import Pace, Scenario, Simulation
+from server.config import Settings
+from server.demo.simulate import Pace, Scenario, Simulation
+from server.domain.world import Actor
+from server.net.serve import Running, running
+from server.reference import DEMO, load_reference
+from server.storage.database import sqlite_url
 
 log = logging.getLogger("hurrinet.demo")
 

@@ -18,9 +18,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .domain.errors import ValidationFailed
-from .domain.reference import GazetteerEntry
-from .domain.values import NAME_MAX, require_text
+from server.domain.errors import ValidationFailed
+from server.domain.reference import GazetteerEntry
+from server.domain.values import NAME_MAX, require_text
 
 RESULTS_MAX = 10
 QUERY_MAX = NAME_MAX  # a query is at most one name long

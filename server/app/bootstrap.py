@@ -7,10 +7,10 @@ from pathlib import Path
 
 import nanoid
 
-from .commands import Clock, CommandRunner
-from .database import make_engine, migrate
-from .reference import DEMO, load_reference
-from .store import Store
+from server.app.commands import Clock, CommandRunner
+from server.reference import DEMO, load_reference
+from server.storage.database import make_engine, migrate
+from server.storage.store import Store
 
 
 def open_runner(

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .domain.reference import IncidentType
+from server.domain.reference import IncidentType
 
 NEGATIONS = frozenset({
     "no", "not", "nobody", "noone", "none", "never", "without", "nothing", "neither", "nor",

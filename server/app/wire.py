@@ -6,27 +6,16 @@ serves all three.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from .domain.call import Call
-from .domain.incident import Allocation, Incident, IncidentUnit, LogEntry, Need
-from .domain.location import location_to_wire
-from .domain.reference import Deployment, GazetteerEntry, IncidentType, Station
-from .domain.resources import Resource
-from .domain.unit_status import UnitStatus
-from .domain.world import Event, World
-
-
-def iso(moment: datetime | None) -> str | None:
-    """UTC ISO 8601 with milliseconds and `Z`."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def parse_iso(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+from server.domain.call import Call
+from server.domain.incident import Allocation, Incident, IncidentUnit, LogEntry, Need
+from server.domain.location import location_to_wire
+from server.domain.reference import Deployment, GazetteerEntry, IncidentType, Station
+from server.domain.resources import Resource
+from server.domain.unit_status import UnitStatus
+from server.domain.world import Event, World
+from server.protocol import iso, parse_iso  # noqa: F401 (the codec's time format is the protocol's)
 
 
 def _compact(fields: dict[str, Any]) -> dict[str, Any]:

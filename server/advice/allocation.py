@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .geo import Point, great_circle_m
+from server.advice.geo import Point, great_circle_m
 
 TIERS = ("A", "B", "C", "D", "N")
 # Added per rank of row and column to break exact ties deterministically; far below anything

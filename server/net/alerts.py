@@ -7,7 +7,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
-from .domain.world import AlertRequest
+from server.domain.world import AlertRequest
 
 Acknowledge = Callable[[str, str], None]  # (unit_id, target_id)
 

@@ -26,12 +26,13 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from . import protocol, wire
-from .accounts import Accounts, User
-from .alerts import SimulatedDelivery
-from .commands import CommandOutcome, CommandRunner, validate
-from .domain.errors import DomainError, NotFound
-from .domain.world import Actor
+from server import protocol
+from server.app import wire
+from server.app.commands import CommandOutcome, CommandRunner, validate
+from server.domain.errors import DomainError, NotFound
+from server.domain.world import Actor
+from server.net.accounts import Accounts, User
+from server.net.alerts import SimulatedDelivery
 
 log = logging.getLogger("hurrinet.hub")
 

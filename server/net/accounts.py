@@ -16,9 +16,9 @@ import nanoid
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .domain.errors import Conflict, NotFound, ValidationFailed
-from .domain.roles import Role
-from .models import AuditRow, UserRow
+from server.domain.errors import Conflict, NotFound, ValidationFailed
+from server.domain.roles import Role
+from server.storage.models import AuditRow, UserRow
 
 USERS = UserRow.__table__  # type: ignore[attr-defined]
 AUDIT = AuditRow.__table__  # type: ignore[attr-defined]

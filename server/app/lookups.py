@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import wire
-from .domain.call import Call
-from .domain.errors import ValidationFailed
-from .domain.incident import Incident
-from .domain.location import Location, location_to_wire
-from .domain.values import Coordinates
-from .domain.world import Change
-from .geo import Point
-from .geocoding import check_query, geocode
-from .vicinity import Nearby, check_radius, nearest_within
+from server.advice.geo import Point
+from server.advice.geocoding import check_query, geocode
+from server.advice.vicinity import Nearby, check_radius, nearest_within
+from server.app import wire
+from server.domain.call import Call
+from server.domain.errors import ValidationFailed
+from server.domain.incident import Incident
+from server.domain.location import Location, location_to_wire
+from server.domain.values import Coordinates
+from server.domain.world import Change
 
 
 def _point(location: Location | None) -> Point | None:

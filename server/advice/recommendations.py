@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from . import allocation as alloc
-from .classification import classify
-from .domain.errors import ValidationFailed
-from .domain.incident import Incident, IncidentState
-from .domain.location import Location, location_from_wire
-from .domain.reference import IncidentType, Priority, Station
-from .domain.unit_status import AVAILABLE, UnitState
-from .domain.values import DESCRIPTION_MAX, check_text
-from .domain.world import Change, World
+from server.advice import allocation as alloc
+from server.advice.classification import classify
+from server.domain.errors import ValidationFailed
+from server.domain.incident import Incident, IncidentState
+from server.domain.location import Location, location_from_wire
+from server.domain.reference import IncidentType, Priority, Station
+from server.domain.unit_status import AVAILABLE, UnitState
+from server.domain.values import DESCRIPTION_MAX, check_text
+from server.domain.world import Change, World
 
 # Open incidents that still expect units. `monitored` is left out: a dispatcher is watching it,
 # not sending to it (it takes part when asked for by id).

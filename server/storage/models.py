@@ -1,7 +1,7 @@
 """SQLModel tables: the persistent form of the domain, the event log and command results.
 
 Composite values (locations, staffing, plans) are JSON columns; times are UTC. The store maps
-rows to the domain's immutable entities and back (`server/store.py`).
+rows to the domain's immutable entities and back (`server/storage/store.py`).
 """
 
 from __future__ import annotations

@@ -16,20 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import models as m
-from . import wire
-from .domain.call import Call, CallState, Outcome
-from .domain.incident import (
-    Allocation,
-    EntryType,
-    Incident,
-    IncidentState,
-    IncidentUnit,
-    LogEntry,
-    Need,
-)
-from .domain.location import VARIANTS, Location, Place, location_to_wire
-from .domain.reference import (
+from server.domain.call import Call, CallState, Outcome
+from server.domain.incident import Allocation, EntryType, Incident, IncidentState, IncidentUnit, LogEntry, Need
+from server.domain.location import VARIANTS, Location, Place, location_to_wire
+from server.domain.reference import (
     AlertTarget,
     AlertTargetType,
     District,
@@ -39,11 +29,13 @@ from .domain.reference import (
     Station,
     Unit,
 )
-from .domain.reference_sync import plan_reference
-from .domain.resources import Resource, ResourceType
-from .domain.unit_status import UnitState, UnitStatus
-from .domain.values import Coordinates, Staffing
-from .domain.world import Change, World
+from server.domain.reference_sync import plan_reference
+from server.domain.resources import Resource, ResourceType
+from server.domain.unit_status import UnitState, UnitStatus
+from server.domain.values import Coordinates, Staffing
+from server.domain.world import Change, World
+from server.protocol import iso
+from server.storage import models as m
 
 
 def _table(model: type[m.SQLModel]) -> sa.Table:
@@ -375,9 +367,11 @@ class Store:
         events: list[dict[str, Any]],
         command: tuple[str, str, str | None] | None,
         value: dict[str, Any] | None,
+        encode_status: Callable[[UnitStatus], dict[str, Any]],
     ) -> None:
         """Write the change's entities, its events and the command's result atomically.
-        `command` is (command_id, name, user_id); system changes (timers) have none."""
+        `command` is (command_id, name, user_id); system changes (timers) have none;
+        `encode_status` gives a status history row its wire form (the codec lives above)."""
         world = change.world
         with self.engine.begin() as conn:
             _upsert(conn, m.ResourceRow, (resource_row(r) for r in change.changed("resources").values()))
@@ -389,7 +383,7 @@ class Store:
                 first_seq = events[0]["seq"] if events else None
                 conn.execute(_table(m.UnitStatusHistoryRow).insert(), [
                     {"unit_id": s.unit_id, "state": s.state.value, "recorded_at": change.now,
-                     "seq": first_seq, "status": wire.unit_status(s)}
+                     "seq": first_seq, "status": encode_status(s)}
                     for s in change.status_history
                 ])  # fmt: skip
             if events:
@@ -435,6 +429,6 @@ class Store:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             return [
-                {"seq": r["seq"], "name": r["name"], "at": wire.iso(r["at"]), "caused_by": r["caused_by"], "data": r["data"]}
+                {"seq": r["seq"], "name": r["name"], "at": iso(r["at"]), "caused_by": r["caused_by"], "data": r["data"]}
                 for r in conn.execute(query).mappings()
             ]

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from server import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from server.storage import models  # noqa: F401  (registers every table on SQLModel.metadata)
 
 config = context.config
 engine = config.attributes["engine"]

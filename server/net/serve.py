@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from websockets.asyncio.server import Server, serve
 
-from .accounts import Accounts
-from .alerts import SimulatedDelivery
-from .bootstrap import open_runner
-from .commands import Clock
-from .config import Settings
-from .database import checkpoint
-from .hub import Hub
+from server.app.bootstrap import open_runner
+from server.app.commands import Clock
+from server.config import Settings
+from server.net.accounts import Accounts
+from server.net.alerts import SimulatedDelivery
+from server.net.hub import Hub
+from server.storage.database import checkpoint
 
 log = logging.getLogger("hurrinet.server")
 MAX_MESSAGE_BYTES = 1024 * 1024  # larger frames close the connection; 64 KiB–1 MiB get bad_request

@@ -20,12 +20,13 @@ from typing import Any
 import nanoid
 from pydantic import ValidationError
 
-from . import protocol, wire
-from .domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
-from .domain.roles import check_allowed
-from .domain.world import SYSTEM, Actor, AlertRequest, Change, World
-from .handlers import HANDLERS
-from .store import Store
+from server import protocol
+from server.app import wire
+from server.app.handlers import HANDLERS
+from server.domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
+from server.domain.roles import check_allowed
+from server.domain.world import SYSTEM, Actor, AlertRequest, Change, World
+from server.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class CommandRunner:
             }
             for n, event in enumerate(change.events, start=1)
         ]
-        self.store.commit(change, events, command, value)
+        self.store.commit(change, events, command, value, wire.unit_status)
         self.world.apply(change)
         return CommandOutcome(True, value, events, list(change.alerts))
 

@@ -26,15 +26,15 @@ from typing import Any
 
 import nanoid
 
-from . import simulate_text as text
-from .commands import Clock, CommandOutcome
-from .domain.incident import Incident, IncidentState
-from .domain.location import location_to_wire
-from .domain.reference import GazetteerEntry, Priority, Unit
-from .domain.unit_status import ASSIGNED, UnitState, UnitStatus
-from .domain.values import Coordinates
-from .domain.world import Actor, World
-from .protocol import SimulationSet
+from server.app.commands import Clock, CommandOutcome
+from server.demo import simulate_text as text
+from server.domain.incident import Incident, IncidentState
+from server.domain.location import location_to_wire
+from server.domain.reference import GazetteerEntry, Priority, Unit
+from server.domain.unit_status import ASSIGNED, UnitState, UnitStatus
+from server.domain.values import Coordinates
+from server.domain.world import Actor, World
+from server.protocol import SimulationSet
 
 log = logging.getLogger("hurrinet.simulate")
 

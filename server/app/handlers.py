@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import lookups, recommendations, wire
-from . import protocol as p
-from .domain.operations import calls, incidents, resources, units
-from .domain.values import Coordinates, Staffing
-from .domain.world import Change
+from server import protocol as p
+from server.advice import recommendations
+from server.app import lookups, wire
+from server.domain.operations import calls, incidents, resources, units
+from server.domain.values import Coordinates, Staffing
+from server.domain.world import Change
 
 Value = dict[str, Any]
 Handler = Callable[[Change, Any], Value]

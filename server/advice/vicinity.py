@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .domain.errors import ValidationFailed
-from .geo import Point, great_circle_m
+from server.advice.geo import Point, great_circle_m
+from server.domain.errors import ValidationFailed
 
 # A radius below a metre finds nothing that was not typed at the same spot; beyond 50 km the
 # "vicinity" covers a whole island and the answer says nothing about a duplicate call.

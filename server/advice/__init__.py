@@ -1,0 +1,1 @@
+"""Advice: pure, deterministic suggestions (classification, allocation, geocoding, vicinity)."""

@@ -1,0 +1,1 @@
+"""The application layer: the command runner, one handler per command, the entity codec, queries."""

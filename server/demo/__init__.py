@@ -1,0 +1,1 @@
+"""The demo: a throwaway server with a simulated hurricane landfall."""
