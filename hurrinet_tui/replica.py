@@ -1,7 +1,9 @@
 """The workstation's copy of the server's state, fed by a snapshot and then by events.
 
-Pure: no network, no Textual. Events carry whole entities (protocol.md, "Events"), so applying
-one is replacing entities by id; the replica never re-derives a domain rule. Its one duty of
+Pure: no network, no Textual. Events carry, for each entity they touched, its id and the
+fields that changed (protocol 2): applying one merges those fields by id (a created entity
+comes whole, a field set to null is cleared); the replica never re-derives a domain rule. Log
+entries travel on their own and are kept per incident. Its one duty of
 care is order: events apply strictly in `seq` order, and a gap is reported (`SeqGap`) so the
 link resynchronises instead of showing a board that silently missed something.
 """
@@ -56,23 +58,39 @@ class Replica:
         self.resources: dict[str, Entity] = {}
         self.unit_by_callsign: dict[str, Entity] = {}
         self.gazetteer: list[Entity] = []
+        self.logs: dict[str, list[Entity]] = {}  # incident id → its entries, oldest first
+        self.complete = True  # False while a snapshot's parts are still arriving
 
     @property
     def loaded(self) -> bool:
         return self.seq is not None
 
     def load_snapshot(self, snapshot: Entity) -> Update:
-        self.seq = snapshot["seq"]
-        self.deployment = snapshot.get("deployment", {})
-        self.districts = {d["code"]: d for d in snapshot["districts"]}
-        self.stations = {s["id"]: s for s in snapshot["stations"]}
-        self.incident_types = {t["code"]: t for t in snapshot["incident_types"]}
-        self.incidents = {i["id"]: i for i in snapshot["incidents"]}
-        self.units = {u["id"]: u for u in snapshot["units"]}
-        self.calls = {c["id"]: c for c in snapshot["calls"]}
-        self.resources = {r["id"]: r for r in snapshot["resources"]}
-        self.unit_by_callsign = {u["callsign"]: u for u in self.units.values()}
-        self.gazetteer = snapshot.get("gazetteer", [])
+        """A whole snapshot in one object (tools and tests)."""
+        self.begin_snapshot(snapshot["seq"])
+        self.load_part(snapshot, last=True)
+        return Update(full=True)
+
+    def begin_snapshot(self, seq: int) -> None:
+        """Drop everything: the parts of a snapshot at `seq` follow."""
+        self.__init__()  # type: ignore[misc]
+        self.seq, self.complete = seq, False
+
+    def load_part(self, data: Entity, last: bool) -> Update:
+        """Add one part of the snapshot; views may paint what has arrived so far."""
+        if "deployment" in data:
+            self.deployment = data["deployment"]
+        for key, table, id_key in (("districts", self.districts, "code"), ("stations", self.stations, "id"),
+                                   ("incident_types", self.incident_types, "code")):  # fmt: skip
+            table.update((item[id_key], item) for item in data.get(key, ()))
+        if "gazetteer" in data:
+            self.gazetteer = data["gazetteer"]
+        for plural in _KINDS.values():
+            for entity in data.get(plural, ()):
+                self._put(plural, entity)
+        for entry in data.get("log_entries", ()):
+            self.logs.setdefault(entry["incident_id"], []).append(entry)
+        self.complete = last
         return Update(full=True)
 
     def apply(self, event: Entity) -> Update:
@@ -90,18 +108,41 @@ class Replica:
         for kind, plural in _KINDS.items():
             entity = data.get(kind)
             if entity is not None:
-                self._put(plural, entity)
+                self._merge(plural, entity)
                 getattr(update, plural).add(entity["id"])
+        for entry in ([data["log_entry"]] if "log_entry" in data else []) + data.get("log_entries", []):
+            entries = self.logs.setdefault(entry["incident_id"], [])
+            if not any(e["id"] == entry["id"] for e in entries[-3:]):
+                entries.append(entry)
+            update.incidents.add(entry["incident_id"])
         self.seq = event["seq"]
         return update
+
+    def _merge(self, plural: str, fields: Entity) -> None:
+        """Merge an event's fields into the entity (new objects: views may hold the old one)."""
+        table = getattr(self, plural)
+        current = table.get(fields["id"])
+        merged = dict(fields) if current is None else {**current, **fields}
+        for key in [k for k, v in merged.items() if v is None]:
+            del merged[key]  # null clears: absence is an absent field
+        self._put(plural, merged)
 
     def _put(self, plural: str, entity: Entity) -> None:
         getattr(self, plural)[entity["id"]] = entity
         if plural == "units":
             self.unit_by_callsign[entity["callsign"]] = entity
 
+    def log_of(self, incident_id: str) -> list[Entity]:
+        """The incident's log entries as far as this replica has them (an ended incident's come
+        from the `incident.log` query, see `set_log`)."""
+        return self.logs.get(incident_id, [])
+
+    def set_log(self, incident_id: str, entries: list[Entity]) -> None:
+        self.logs[incident_id] = list(entries)
+
     def _archive(self, incident_id: str, update: Update) -> None:
         incident = self.incidents.pop(incident_id, None)
+        self.logs.pop(incident_id, None)
         update.incidents.add(incident_id)
         for call_id in incident["call_ids"] if incident else ():
             self.calls.pop(call_id, None)

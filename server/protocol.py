@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_FRAME_BYTES = 64 * 1024
 
 ERROR_CODES = (
@@ -46,10 +46,13 @@ EVENT_NAMES = (
 )
 
 def iso(moment: datetime | None) -> str | None:
-    """UTC ISO 8601 with milliseconds and `Z`."""
+    """UTC ISO 8601 with milliseconds and `Z` (isoformat is C code: this runs for every
+    timestamp of every entity the server encodes)."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_iso(text: str | None) -> datetime | None:
@@ -318,6 +321,8 @@ COMMANDS: dict[str, CommandSpec] = {
                     "Recommend units for waiting incidents' open plan slots.", query=True),
         CommandSpec("recommend.resources", RecommendFor, ("recommendations", "unserved"),
                     "Recommend resources for open resource needs.", query=True),
+        CommandSpec("incident.log", IncidentRef, ("entries",),
+                    "An incident's whole log, live or ended (the snapshot carries open incidents' only).", query=True),
         CommandSpec("simulation.set", SimulationSet, ("running",),
                     "Pause or resume the demo server's simulation.", control=True),  # fmt: skip
     )

@@ -102,7 +102,7 @@ class MainScreen(Screen):
         self.preset = "board"
         self.timed_out: str | None = None  # the callsign of the latest dispatch timeout
         self.vicinity_of: tuple[str, Any] | None = None  # (call id, coordinates) the vicinity shows
-        self.feed = Feed(self.zone, id="feed")
+        self.feed = Feed(self.zone, replica, id="feed")
         self.header_bar = HeaderBar(now, id="header")
         self.status_bar = StatusBar(HINTS, id="status")
         self.command_input = CommandInput(replica, id="command")

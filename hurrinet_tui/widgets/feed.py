@@ -9,43 +9,52 @@ from textual.widgets import RichLog
 
 from ..command_line import short_id
 from ..format import UNIT_STATE_LABEL, clock, location_summary, log_words
-from ..replica import Entity
+from ..replica import Entity, Replica
 
 
-def describe(event: Entity) -> str | None:
+def _whole(replica: Replica | None, table: str, part: Entity | None) -> Entity | None:
+    """An event carries only what changed (protocol 2): read the entity as the replica now has it."""
+    if part is None:
+        return None
+    return getattr(replica, table).get(part["id"], part) if replica is not None else part
+
+
+def describe(event: Entity, replica: Replica | None = None) -> str | None:
     """One line for an event, or None for events that only echo another line."""
     data, name = event["data"], event["name"]
-    incident = data.get("incident")
-    incident_id = incident["id"] if incident else (data.get("unit") or {}).get("status", {}).get("assigned_to_incident_id")
+    incident = _whole(replica, "incidents", data.get("incident"))
+    unit = _whole(replica, "units", data.get("unit"))
+    incident_id = incident["id"] if incident else ((unit or {}).get("status") or {}).get("assigned_to_incident_id")
     ref = f"#{short_id(incident_id)}" if incident_id else ""
-    if "log_entry" in data:
-        return f"{ref} {log_words(data['log_entry'])}"
-    if name == "incident.created":
+    if name == "incident.created" and incident is not None:
         what = incident.get("incident_type") or "incident"
         return f"{ref} new {what} {location_summary(incident.get('location'))}".rstrip()
-    if name == "unit.status_changed":
-        unit = data["unit"]
+    entries = ([data["log_entry"]] if "log_entry" in data else []) + data.get("log_entries", [])
+    if entries:
+        return f"{ref} {'; '.join(log_words(e) for e in entries)}"
+    if name == "unit.status_changed" and unit is not None:
         return f"{unit['callsign']} → {UNIT_STATE_LABEL[unit['status']['state']]} {ref}".rstrip()
-    if name == "unit.unassigned":
-        return f"{data['unit']['callsign']} unassigned from {ref}"
-    if name == "call.created":
-        call = data["call"]
+    if name == "unit.unassigned" and unit is not None:
+        return f"{unit['callsign']} unassigned from {ref}"
+    call = _whole(replica, "calls", data.get("call"))
+    if name == "call.created" and call is not None:
         return f"call {short_id(call['id'])} from {call.get('caller_name') or 'unknown caller'}"
-    if name == "call.ended":
-        return f"call {short_id(data['call']['id'])} ended: {(data['call'].get('outcome') or '').replace('_', ' ')}"
-    if name == "resource.updated":
-        resource = data["resource"]
+    if name == "call.ended" and call is not None:
+        return f"call {short_id(call['id'])} ended: {(call.get('outcome') or '').replace('_', ' ')}"
+    resource = _whole(replica, "resources", data.get("resource"))
+    if name == "resource.updated" and resource is not None:
         return f"{resource['name']}: {resource['in_use']}/{resource['capacity']} ({resource['status']})"
     return None
 
 
 class Feed(RichLog):
-    def __init__(self, zone: tzinfo, **kwargs) -> None:
+    def __init__(self, zone: tzinfo, replica: Replica | None = None, **kwargs) -> None:
         super().__init__(max_lines=500, wrap=False, markup=False, **kwargs)
         self.zone = zone
+        self.replica = replica
 
     def add(self, event: Entity) -> None:
-        line = describe(event)
+        line = describe(event, self.replica)
         if line:
             text = Text(f"{clock(event['at'], self.zone)} ", style="dim")
             text.append(line)

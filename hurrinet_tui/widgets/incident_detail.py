@@ -55,6 +55,21 @@ class IncidentDetail(Vertical):
     def show(self, incident_id: str | None) -> None:
         self.incident_id = incident_id
         self.refresh_content()
+        incident = self.replica.incidents.get(incident_id) if incident_id else None
+        if incident is not None and incident["state"] == "ended" and not self.replica.log_of(incident_id):
+            self.run_worker(self._fetch_log(incident_id), exclusive=True, group="incident-log")
+
+    async def _fetch_log(self, incident_id: str) -> None:
+        """An ended incident's log is not in the snapshot (protocol 2): ask for it when read."""
+        if self.link is None:
+            return
+        try:
+            value = await self.link.command("incident.log", {"incident_id": incident_id})
+        except Exception:  # offline or refused: the log stays empty, the rest still shows
+            return
+        self.replica.set_log(incident_id, value["entries"])
+        if self.incident_id == incident_id:
+            self.refresh_content()
 
     def refresh_content(self) -> None:
         for form in self.query(IncidentForm):
@@ -127,8 +142,8 @@ class IncidentDetail(Vertical):
         table.add_column("Time", no_wrap=True)
         table.add_column("Who", no_wrap=True)
         table.add_column("Entry", ratio=1)
-        for entry in reversed(incident["log"]):  # newest first: what just happened is on top
+        for entry in reversed(self.replica.log_of(incident["id"])):  # newest first: what just happened is on top
             manual = entry["entry_type"] == "manual"
-            cells = [clock(entry["log_timestamp"], self.zone), entry.get("dispatcher") or "system", log_words(entry)]
+            cells = [clock(entry["log_timestamp"], self.zone), entry.get("dispatcher_name") or ("system" if not entry.get("dispatcher") else "–"), log_words(entry)]
             table.add_row(*map(Text, cells), style="bold" if manual else None)
         return table

@@ -12,8 +12,9 @@ asks again and may see a newer state; recommendations are large and go stale at 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from server.app.handlers import HANDLERS
 from server.domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
 from server.domain.roles import check_allowed
 from server.domain.world import SYSTEM, Actor, AlertRequest, Change, World
-from server.storage.store import Store
+from server.storage.store import Store, WriteSet, user_key
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,24 @@ class CommandOutcome:
         return {"type": "result", "command_id": command_id, "ok": self.ok, key: self.result}
 
 
+@dataclass
+class Prepared:
+    """A command applied to the world in memory, with the rows that make it durable. Its
+    outcome may leave the server only once `CommandRunner.commit` has written `rows`."""
+
+    outcome: CommandOutcome
+    rows: WriteSet
+    answer: tuple[str, str] | None = None  # (user key, command id) to remember once committed
+
+
+# Quoted back, stored and logged at most this long: a hostile name is not amplified.
+QUOTE_MAX = 64
+
+
+def quoted(text: str) -> str:
+    return text if len(text) <= QUOTE_MAX else f"{text[:QUOTE_MAX]}… ({len(text)} characters)"
+
+
 def _bad_args(error: ValidationError) -> DomainError:
     problems = [
         {"field": ".".join(str(p) for p in e["loc"]) or "args", "problem": e["msg"], "type": e["type"]}
@@ -74,7 +93,7 @@ def validate(name: str, args: Any, actor: Actor, system: bool = False) -> tuple[
     """The command's spec and its parsed arguments, once the actor may issue it; else a refusal."""
     spec = protocol.COMMANDS.get(name)
     if spec is None:
-        raise UnknownCommand(f"unknown command {name!r}", command=name)
+        raise UnknownCommand(f"unknown command {quoted(name)!r}", command=quoted(name))
     if spec.system_only and not system:
         raise Forbidden(f"{name} is issued by the server only", command=name)
     if not system:
@@ -88,6 +107,18 @@ def validate(name: str, args: Any, actor: Actor, system: bool = False) -> tuple[
 
 
 class CommandRunner:
+    """Runs commands against the world held in memory and makes each durable.
+
+    `prepare` validates, applies and installs a command in the world at once, so the next
+    command sees it, and returns the rows to write; `commit` writes any number of prepared
+    commands in one transaction. Nothing a prepared command produced may leave the server
+    before its commit (the hub holds it). If a commit fails, the world is reloaded from the
+    database: every command since the last good commit is undone and answered `internal`,
+    with nothing stored, so clients simply resend. `run` does both for one command.
+    """
+
+    RECENT_RESULTS = 50_000
+
     def __init__(
         self,
         world: World,
@@ -99,38 +130,141 @@ class CommandRunner:
         self.store = store
         self.clock = clock or Clock()
         self.new_id = new_id
+        # Ids answered so far (the table is the truth; this spares a read per new command) and
+        # the recent answers themselves.
+        self._answered: set[tuple[str, str]] = store.known_commands()
+        self._recent: OrderedDict[tuple[str, str], tuple[bool, dict[str, Any]]] = OrderedDict()
+        self._pending: dict[tuple[str, str], Prepared] = {}
+        self.installed: list[Callable[[Change], None]] = []  # told of every change put in the world
+        self.reloaded: list[Callable[[], None]] = []  # told when the world is reloaded after a failure
 
+    # --- the one-command path -----------------------------------------------------------------
     def run(self, command_id: str, name: str, args: Any, actor: Actor) -> CommandOutcome:
+        prepared = self.prepare(command_id, name, args, actor)
+        self.commit([prepared])
+        return prepared.outcome
+
+    def run_system(self, name: str, args: dict[str, Any]) -> CommandOutcome:
+        prepared = self.prepare_system(name, args)
+        self.commit([prepared])
+        return prepared.outcome
+
+    # --- prepare ------------------------------------------------------------------------------
+    def prepare(self, command_id: str, name: str, args: Any, actor: Actor) -> Prepared:
+        now = self.clock.now()
         spec = protocol.COMMANDS.get(name)
         if spec is not None and spec.query:
-            return self._query(name, args, actor)
-        stored = self.store.result_for(command_id)
-        if stored is not None:
-            return CommandOutcome(stored.ok, stored.result, replayed=True)
-        now = self.clock.now()
+            outcome = self._query(name, args, actor)
+            return Prepared(outcome, self._audit_only(now, actor, name, command_id, outcome))
+        key = (user_key(actor.user_id), command_id)
+        replay = self._replay(key)
+        if replay is not None:
+            return Prepared(replay, self._audit_only(now, actor, name, command_id, replay))
         try:
             change, value = self._apply(name, args, actor, now)
         except DomainError as error:
             outcome = CommandOutcome(False, error.to_wire())
-            self.store.record_refusal(command_id, name, actor.user_id, now, outcome.result)
-            return outcome
-        try:
-            return self._commit(change, value, (command_id, name, actor.user_id))
-        except Exception:
-            # Nothing was applied (the transaction rolled back, the world is untouched) and nothing
-            # is stored under the command id, so the client may simply resend it.
-            log.exception("command %s (%s) failed to commit", command_id, name)
-            return CommandOutcome(False, {"code": "internal", "message": "the server could not store the change; "
-                                          "nothing was applied, resend the command", "details": {}})
+            rows = self._audit_only(now, actor, name, command_id, outcome)
+            if error.code != "unknown_command":  # a made-up name is answered, never stored
+                rows.inserts["command_result"].append(
+                    Store.result_row(command_id, quoted(name), actor.user_id, now, False, outcome.result))
+                return self._remember(Prepared(outcome, rows, key))
+            return Prepared(outcome, rows)
+        prepared = self._install(change, value, command_id, actor, name)
+        prepared.rows.inserts["command_result"].append(
+            Store.result_row(command_id, name, actor.user_id, now, True, value))
+        prepared.answer = key
+        return self._remember(prepared)
 
-    def run_system(self, name: str, args: dict[str, Any]) -> CommandOutcome:
+    def prepare_system(self, name: str, args: dict[str, Any]) -> Prepared:
         """A command of the server itself (timers): no command id, no stored result."""
+        now = self.clock.now()
         try:
-            change, value = self._apply(name, args, SYSTEM, self.clock.now(), system=True)
+            change, value = self._apply(name, args, SYSTEM, now, system=True)
         except DomainError as error:
-            return CommandOutcome(False, error.to_wire())
-        return self._commit(change, value, None)
+            return Prepared(CommandOutcome(False, error.to_wire()), WriteSet())
+        return self._install(change, value, None, SYSTEM, name)
 
+    def _replay(self, key: tuple[str, str]) -> CommandOutcome | None:
+        pending = self._pending.get(key)
+        if pending is not None:
+            return replace(pending.outcome, events=[], alerts=[], replayed=True)
+        if key in self._recent:
+            ok, result = self._recent[key]
+            return CommandOutcome(ok, result, replayed=True)
+        if key in self._answered:
+            stored = self.store.result_for(key[0] or None, key[1])
+            if stored is not None:
+                return CommandOutcome(stored.ok, stored.result, replayed=True)
+        return None
+
+    def _remember(self, prepared: Prepared) -> Prepared:
+        if prepared.answer is not None:
+            self._pending[prepared.answer] = prepared
+        return prepared
+
+    def prepare_audit(self, actor: Actor, name: str, command_id: str | None, outcome: CommandOutcome) -> Prepared:
+        """Only the audit row of a command answered elsewhere (the hub's controls)."""
+        return Prepared(outcome, self._audit_only(self.clock.now(), actor, name, command_id, outcome))
+
+    def _audit_only(self, now: datetime, actor: Actor, name: str, command_id: str | None,
+                    outcome: CommandOutcome) -> WriteSet:  # fmt: skip
+        rows = WriteSet()
+        rows.inserts["audit"].append(audit_row(now, actor, name, command_id, outcome))
+        return rows
+
+    def _install(self, change: Change, value: dict[str, Any], command_id: str | None, actor: Actor,
+                 name: str) -> Prepared:  # fmt: skip
+        at = wire.iso(change.now)
+        data = wire.event_data(self.world, change.events)
+        events = [
+            {"seq": self.world.seq + n, "name": event.name, "at": at, "caused_by": command_id, "data": body}
+            for n, (event, body) in enumerate(zip(change.events, data, strict=True), start=1)
+        ]
+        outcome = CommandOutcome(True, value, events, list(change.alerts))
+        rows = self.store.rows_of(change, events, wire.unit_status)
+        rows.inserts["audit"].append(audit_row(change.now, actor, name, command_id, outcome))
+        self.world.apply(change)
+        for listener in self.installed:
+            listener(change)
+        return Prepared(outcome, rows)
+
+    # --- commit -------------------------------------------------------------------------------
+    def commit(self, batch: list[Prepared]) -> bool:
+        """Write the batch in one transaction; False (and the world reloaded) if that failed."""
+        rows = WriteSet()
+        for prepared in batch:
+            rows.merge(prepared.rows)
+        try:
+            self.store.write(rows)
+        except Exception:
+            log.exception("a commit of %d command(s) failed; reloading the state from the database", len(batch))
+            self.rollback()
+            return False
+        self.committed(batch)
+        return True
+
+    def committed(self, batch: list[Prepared]) -> None:
+        for prepared in batch:
+            if prepared.answer is not None:
+                self._pending.pop(prepared.answer, None)
+                self._answered.add(prepared.answer)
+                self._recent[prepared.answer] = (prepared.outcome.ok, prepared.outcome.result)
+        while len(self._recent) > self.RECENT_RESULTS:
+            self._recent.popitem(last=False)
+
+    def rollback(self) -> None:
+        """Undo everything not committed: reload the world; pending commands answer internal."""
+        for prepared in self._pending.values():
+            prepared.outcome = CommandOutcome(False, STORAGE_FAILED)
+        self._pending.clear()
+        old = self.world
+        self.world = self.store.load_world()
+        self.world.deployment, self.world.gazetteer = old.deployment, old.gazetteer
+        for listener in self.reloaded:
+            listener()
+
+    # --- queries and application --------------------------------------------------------------
     def _query(self, name: str, args: Any, actor: Actor) -> CommandOutcome:
         try:
             change, value = self._apply(name, args, actor, self.clock.now())
@@ -151,19 +285,13 @@ class CommandRunner:
         change = Change(self.world, now, self.new_id, actor)
         return change, HANDLERS[name](change, parsed)
 
-    def _commit(self, change: Change, value: dict[str, Any], command: tuple[str, str, str | None] | None) -> CommandOutcome:
-        caused_by = command[0] if command else None
-        events = [
-            {
-                "seq": self.world.seq + n,
-                "name": event.name,
-                "at": wire.iso(change.now),
-                "caused_by": caused_by,
-                "data": wire.event_data(self.world, event),
-            }
-            for n, event in enumerate(change.events, start=1)
-        ]
-        self.store.commit(change, events, command, value, wire.unit_status)
-        self.world.apply(change)
-        return CommandOutcome(True, value, events, list(change.alerts))
 
+STORAGE_FAILED = {"code": "internal", "message": "the server could not store the change; nothing was applied, "
+                  "resend the command", "details": {}}  # fmt: skip
+
+
+def audit_row(at: datetime, actor: Actor, name: str, command_id: str | None, outcome: CommandOutcome) -> dict[str, Any]:
+    """The command's audit row, written in its own transaction: who, what, how it ended."""
+    result = "ok" if outcome.ok else outcome.result.get("code", "internal")
+    return {"at": at, "kind": "command", "user_id": actor.user_id, "address": None, "command": quoted(name)[:64],
+            "command_id": quoted(command_id)[:64] if command_id else None, "result": result}  # fmt: skip

@@ -168,7 +168,43 @@ def geocode(ch: Change, a: p.Geocode) -> Value:
     return lookups.geocode_query(ch, a.query)
 
 
+def incident_log(ch: Change, a: p.IncidentRef) -> Value:
+    """Any incident's whole log: the snapshot carries only open incidents' entries."""
+    return {"entries": [wire.log_entry(e) for e in ch.incident(a.incident_id).log]}
+
+
 # Controls act on the server process and are answered by the hub, not by a handler.
 HANDLERS: dict[str, Handler] = {
-    name: globals()[name.replace(".", "_")] for name, spec in p.COMMANDS.items() if not spec.control
+    "incident.create": incident_create,
+    "incident.update": incident_update,
+    "incident.set_state": incident_set_state,
+    "incident.close": incident_close,
+    "incident.note": incident_note,
+    "incident.add_need": incident_add_need,
+    "call.create": call_create,
+    "call.update": call_update,
+    "call.create_incident": call_create_incident,
+    "call.attach": call_attach,
+    "call.detach": call_detach,
+    "call.copy_location": call_copy_location,
+    "call.end": call_end,
+    "unit.assign": unit_assign,
+    "unit.unassign": unit_unassign,
+    "unit.reassign": unit_reassign,
+    "unit.dispatch": unit_dispatch,
+    "unit.confirm_dispatch": unit_confirm_dispatch,
+    "unit.set_state": unit_set_state,
+    "unit.set_staffing": unit_set_staffing,
+    "unit.set_position": unit_set_position,
+    "alert.ack": alert_ack,
+    "unit.dispatch_timeout": unit_dispatch_timeout,
+    "resource.update": resource_update,
+    "resource.allocate": resource_allocate,
+    "resource.release": resource_release,
+    "classify": classify,
+    "recommend.units": recommend_units,
+    "recommend.resources": recommend_resources,
+    "call.vicinity": call_vicinity,
+    "geocode": geocode,
+    "incident.log": incident_log,
 }

@@ -27,6 +27,7 @@ def log_entry(entry: LogEntry) -> dict[str, Any]:
     return _compact(
         {
             "id": entry.id,
+            "incident_id": entry.incident_id,
             "log_timestamp": iso(entry.log_timestamp),
             "dispatcher": entry.dispatcher,
             "entry_type": entry.entry_type.value,
@@ -90,7 +91,6 @@ def incident(item: Incident) -> dict[str, Any]:
             "desk": item.desk,
             "call_ids": list(item.call_ids),
             "units": [incident_unit(u) for u in item.units],
-            "log": [log_entry(e) for e in item.log],
             "needs": [need(n) for n in item.needs],
         }
     )
@@ -200,31 +200,95 @@ def deployment(item: Deployment) -> dict[str, Any]:
     }
 
 
-def event_data(world: World, event: Event) -> dict[str, Any]:
-    """The event's `data`: each changed entity's whole new state, keyed by kind."""
-    shapes = {
-        "incident": incident,
-        "call": call,
-        "resource": resource,
-        "log_entry": log_entry,
-        "unit": lambda status: unit(world, status),
-    }
-    return {kind: shapes[kind](entity) for kind, entity in event.entities.items()}
+def unit_entity(world: World) -> Any:
+    return lambda status: unit(world, status)
 
 
-def snapshot(world: World) -> dict[str, Any]:
-    """Everything a client needs to replace its whole state (operational views only)."""
+def encoders(world: World) -> dict[str, Any]:
+    """Each kind's encoder, by the kind name events use."""
+    return {"incident": incident, "call": call, "resource": resource, "log_entry": log_entry, "unit": unit_entity(world)}
+
+
+# What a delta always names besides what changed: the unit's callsign lets a feed say which.
+_ALWAYS = {"unit": ("id", "callsign")}
+_WORLD_KIND = {"incident": "incidents", "call": "calls", "resource": "resources", "unit": "unit_status"}
+
+
+def delta(kind: str, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The fields of `after` that differ from `before` (a field gone is sent as null)."""
+    out = {k: after[k] for k in _ALWAYS.get(kind, ("id",))}
+    for key, value in after.items():
+        if before.get(key, _MISSING) != value:
+            out[key] = value
+    for key in before.keys() - after.keys():
+        out[key] = None
+    return out
+
+
+_MISSING = object()
+
+
+def event_data(world: World, events: list[Event]) -> list[dict[str, Any]]:
+    """Each event's `data` (protocol 2): for every entity it touched, its id and the fields that
+    changed since the entity's previous version — the world's, or the one an earlier event of
+    the same change carried. A created entity comes whole. The log entries an incident gained
+    since then travel beside it (`log_entry`, or `log_entries` when there are several). Call
+    before the change is installed in `world`."""
+    encode = encoders(world)
+    last: dict[tuple[str, str], dict[str, Any]] = {}
+    logged: dict[str, int] = {}  # incident id → entries already sent
+    out = []
+    for event in events:
+        data: dict[str, Any] = {}
+        for kind, entity in event.entities.items():
+            if kind == "log_entry" and "incident" in event.entities:
+                continue  # derived from the incident below, so an entry is never sent twice
+            full = encode[kind](entity)
+            if kind not in _WORLD_KIND:
+                data[kind] = full
+                continue
+            key = (kind, full["id"])
+            before = last.get(key)
+            if before is None:
+                old = getattr(world, _WORLD_KIND[kind]).get(full["id"])
+                before = encode[kind](old) if old is not None else None
+                if kind == "incident":
+                    logged[entity.id] = len(old.log) if old is not None else 0
+            data[kind] = full if before is None else delta(kind, before, full)
+            last[key] = full
+            if kind == "incident":
+                new = entity.log[logged[entity.id]:]
+                logged[entity.id] = len(entity.log)
+                if len(new) == 1:
+                    data["log_entry"] = log_entry(new[0])
+                elif new:
+                    data["log_entries"] = [log_entry(e) for e in new]
+        out.append(data)
+    return out
+
+
+def snapshot_reference(world: World) -> dict[str, Any]:
+    """What every client needs before the live entities: the deployment's reference data."""
     return {
-        "seq": world.seq,
         "deployment": deployment(world.deployment),
         "districts": [{"code": d.code, "name": d.name} for d in world.districts.values()],
         "stations": [station(s) for s in world.stations.values()],
         "incident_types": [incident_type(t) for t in world.incident_types.values()],
+        # Small (hundreds of rows) and read on every keystroke of a location: the workstation
+        # keeps it rather than asking the server over a slow link.
+        "gazetteer": [gazetteer_entry(g) for g in world.gazetteer],
+    }
+
+
+def snapshot(world: World) -> dict[str, Any]:
+    """The whole state as one object (protocol.md § Snapshot): for tests and tools; the hub
+    sends the same content in parts (server/app/snapshot.py)."""
+    return {
+        "seq": world.seq,
+        **snapshot_reference(world),
         "units": [unit(world, world.unit_status[u.id]) for u in world.units.values() if u.active],
         "incidents": [incident(i) for i in world.incidents.values()],
         "calls": [call(c) for c in world.calls.values()],
         "resources": [resource(r) for r in world.resources.values()],
-        # Small (hundreds of rows) and read on every keystroke of a location: the workstation
-        # keeps it rather than asking the server over a slow link.
-        "gazetteer": [gazetteer_entry(g) for g in world.gazetteer],
+        "log_entries": [log_entry(e) for i in world.incidents.values() if i.state.value != "ended" for e in i.log],
     }

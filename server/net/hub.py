@@ -1,36 +1,47 @@
 """The websocket hub: authenticate, hello/resume, commands, ordered broadcast, timers.
 
-One event loop owns the world. A command runs to completion without awaiting (the runner is
-synchronous), so every session sees commands in one order and a `hello` can read the event
-log and join the broadcast at one consistent point. Every frame to a session goes through its
-bounded queue: a session that cannot keep up is closed (it will resume), never allowed to
-stall the others or grow memory without bound.
+One event loop owns the world. Commands are prepared (validated, applied, installed in the
+world) the moment they arrive and committed together: every command that arrives before the
+loop comes round again shares one transaction and one fsync (group commit). Nothing a command
+produced — its result, its events, an answer that read its state — leaves the server before
+that commit: every outgoing frame is an action released, in arrival order, after the batch it
+followed has been written. So `seq` is gap-free, every session sees one order, and a `hello`
+joins the broadcast at one consistent point.
+
+Each event is encoded once and written to every session without a task or a queue per
+session; a session whose unsent bytes pile up, or stop draining, is closed (it will resume).
+A large snapshot goes in parts, a window of them at a time as the client acknowledges them,
+so pings and results interleave with it on a slow link.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
 import time
 import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-from websockets.asyncio.server import ServerConnection
+import orjson
+from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.protocol import State
 
 from server import protocol
-from server.app import wire
-from server.app.commands import CommandOutcome, CommandRunner, validate
+from server.app.commands import CommandOutcome, CommandRunner, Prepared, validate
+from server.app.snapshot import Item, LiveSnapshot
 from server.domain.errors import DomainError, NotFound
-from server.domain.world import Actor
+from server.domain.incident import ChangeKind
+from server.domain.unit_status import UnitState
+from server.domain.world import Actor, AlertRequest, Change
 from server.net.accounts import Accounts, User
 from server.net.alerts import SimulatedDelivery
 
@@ -41,23 +52,41 @@ CLOSE_SHUTDOWN = 1001
 
 # Answers a control command (protocol: `control=True`) from its parsed arguments.
 Control = Callable[[protocol.Args], dict[str, Any]]
+Action = Callable[[], None]
 
 
 @dataclass
 class HubSettings:
-    queue_limit: int = 10_000  # frames waiting for one session before it is dropped as too slow
-    replay_limit: int = 10_000  # further behind than this, a snapshot is cheaper than a replay
+    replay_limit: int = 10_000  # events; further behind than this, a snapshot is cheaper
+    # A session is closed (it resumes) when its unsent bytes pass this, or stay above
+    # `stall_bytes` for `stall_s`: a reader that stopped cannot hold memory or the others.
+    buffer_limit_bytes: int = 32 * 1024 * 1024
+    stall_bytes: int = 256 * 1024
+    stall_s: float = 30.0
+    snapshot_window: int = 2  # snapshot parts in flight before the client acknowledges
     failed_logins_per_minute: int = 5
     failed_login_delay_s: float = 2.0
+
+
+@dataclass
+class Transfer:
+    """A snapshot on its way to one session: its plan, how far it got, what waits behind it."""
+
+    seq: int
+    parts: list[list[Item]]
+    sent: int = 0
+    acked: int = 0
+    held: list[str] = field(default_factory=list)  # events after `seq`, sent after the last part
 
 
 @dataclass(eq=False)
 class Session:
     connection: ServerConnection
     user: User
-    queue: asyncio.Queue[str]
     joined: bool = False  # receives broadcasts once its hello is answered
-    dropped: bool = False  # closed for being too slow; nothing more is queued
+    dropped: bool = False  # closed for being too slow; nothing more is sent
+    transfer: Transfer | None = None
+    stalled_since: float | None = None
     closing: asyncio.Task[None] | None = None
 
     @property
@@ -66,7 +95,7 @@ class Session:
 
 
 def _dump(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(frame).decode()
 
 
 def _error_frame(command_id: Any, code: str, message: str, **details: Any) -> dict[str, Any]:
@@ -94,6 +123,12 @@ class _Throttle:
         self.failures[address].append(time.monotonic())
 
 
+@dataclass
+class _Batch:
+    prepared: list[Prepared] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+
+
 class Hub:
     def __init__(
         self,
@@ -110,10 +145,22 @@ class Hub:
         self._throttle = _Throttle()
         # handshake → handler; weak so a connection whose upgrade fails leaves nothing behind
         self._users: weakref.WeakKeyDictionary[ServerConnection, User] = weakref.WeakKeyDictionary()
-        self._timers: set[asyncio.TimerHandle] = set()
+        self._timers: dict[str, asyncio.TimerHandle] = {}  # unit id → its dispatch timeout
         # Whatever runs in this process beside the state (the demo simulation) registers the
         # control commands it answers; without one, such a command is refused.
         self.controls: dict[str, Control] = {}
+        self.snapshot = LiveSnapshot(runner.world)
+        runner.installed.append(self._installed)
+        runner.reloaded.append(lambda: self.snapshot.rebuild(self.runner.world))
+        self._batch = _Batch()
+        self._flush_scheduled = False
+        self.released_seq = runner.world.seq  # the last event sent to the sessions
+        self._recent: deque[tuple[int, str]] = deque(
+            ((e["seq"], _event_text(e)) for e in runner.store.events_after(
+                max(0, runner.world.seq - self.settings.replay_limit))),
+            maxlen=self.settings.replay_limit,
+        )  # fmt: skip
+        self._watchdog: asyncio.Task[None] | None = None
 
     def now(self) -> datetime:
         return self.runner.clock.now()
@@ -140,10 +187,11 @@ class Hub:
     # --- a session ----------------------------------------------------------------------------
     async def handler(self, connection: ServerConnection) -> None:
         user = self._users.pop(connection)
-        session = Session(connection, user, asyncio.Queue(self.settings.queue_limit))
+        session = Session(connection, user)
         self.sessions.add(session)
+        if self._watchdog is None:
+            self._watchdog = asyncio.get_running_loop().create_task(self._watch_slow_sessions())
         log.info("session open: user %s (%s) from %s", user.id, user.role, _address(connection))
-        sender = asyncio.create_task(self._send_loop(session))
         try:
             async for message in connection:
                 self._handle(session, message)
@@ -151,114 +199,183 @@ class Hub:
             pass
         finally:
             self.sessions.discard(session)
-            sender.cancel()
+            session.joined = False
             self.accounts.audit(self.now(), "disconnect", user_id=user.id, address=_address(connection))
             log.info("session closed: user %s (%s)", user.id, connection.close_code)
 
-    async def _send_loop(self, session: Session) -> None:
-        try:
-            while True:
-                await session.connection.send(await session.queue.get())
-        except ConnectionClosed:
-            pass
+    # --- output: every frame leaves after the commit of what came before it --------------------
+    def _output(self, action: Action) -> None:
+        if self._batch.prepared:
+            self._batch.actions.append(action)
+        else:
+            action()
 
-    def _push(self, session: Session, frame: str) -> None:
-        if session.dropped:
+    def _send(self, session: Session, text: str) -> None:
+        if session.dropped or session.connection.protocol.state is not State.OPEN:
             return
-        try:
-            session.queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            log.warning("session of user %s too slow; closing it so it resumes", session.user.id)
-            session.joined, session.dropped = False, True
-            self.sessions.discard(session)
-            session.closing = asyncio.ensure_future(
-                session.connection.close(CLOSE_TOO_SLOW, "too slow; reconnect and resume")
-            )
+        broadcast([session.connection], text)
+        self._check_buffer(session)
 
+    def _check_buffer(self, session: Session) -> None:
+        transport = session.connection.transport
+        if transport is not None and transport.get_write_buffer_size() > self.settings.buffer_limit_bytes:
+            self._drop(session, "unsent data over the limit")
+
+    def _drop(self, session: Session, why: str) -> None:
+        log.warning("session of user %s too slow (%s); closing it so it resumes", session.user.id, why)
+        session.joined, session.dropped = False, True
+        self.sessions.discard(session)
+        session.closing = asyncio.ensure_future(
+            session.connection.close(CLOSE_TOO_SLOW, "too slow; reconnect and resume")
+        )
+
+    async def _watch_slow_sessions(self) -> None:
+        """Close sessions whose unsent bytes stopped draining (a reader that went away)."""
+        while True:
+            await asyncio.sleep(min(5.0, self.settings.stall_s / 3))
+            now = time.monotonic()
+            for session in list(self.sessions):
+                transport = session.connection.transport
+                waiting = transport.get_write_buffer_size() if transport is not None else 0
+                if waiting <= self.settings.stall_bytes:
+                    session.stalled_since = None
+                elif session.stalled_since is None:
+                    session.stalled_since = now
+                elif now - session.stalled_since > self.settings.stall_s:
+                    self._drop(session, f"{waiting} bytes unsent for {self.settings.stall_s:.0f} s")
+
+    def _broadcast_event(self, event: dict[str, Any]) -> None:
+        text = _event_text(event)
+        self._recent.append((event["seq"], text))
+        self.released_seq = event["seq"]
+        direct = []
+        for session in self.sessions:
+            if not session.joined or session.dropped:
+                continue
+            if session.transfer is not None:
+                session.transfer.held.append(text)
+            else:
+                direct.append(session)
+        if direct:
+            broadcast([s.connection for s in direct], text)
+            for session in direct:
+                self._check_buffer(session)
+
+    # --- input --------------------------------------------------------------------------------
     def _handle(self, session: Session, message: str | bytes) -> None:
         size = len(message.encode() if isinstance(message, str) else message)
         if size > protocol.MAX_FRAME_BYTES:
-            self._push(session, _dump(_error_frame(None, "bad_request",
-                       f"frame of {size} bytes is over the {protocol.MAX_FRAME_BYTES} byte limit")))  # fmt: skip
+            self._reply(session, _error_frame(None, "bad_request",
+                        f"frame of {size} bytes is over the {protocol.MAX_FRAME_BYTES} byte limit"))  # fmt: skip
             return
         try:
-            frame = json.loads(message)
-        except (ValueError, UnicodeDecodeError) as error:
-            self._push(session, _dump(_error_frame(None, "bad_request", f"malformed JSON: {error}")))
+            frame = orjson.loads(message)
+        except (orjson.JSONDecodeError, UnicodeDecodeError) as error:
+            self._reply(session, _error_frame(None, "bad_request", f"malformed JSON: {error}"))
             return
         if not isinstance(frame, dict):
-            self._push(session, _dump(_error_frame(None, "bad_request", "a frame is a JSON object with a type")))
+            self._reply(session, _error_frame(None, "bad_request", "a frame is a JSON object with a type"))
             return
         kind = frame.get("type")
         if kind == "hello":
-            self._hello(session, frame)
+            self._output(lambda: self._hello(session, frame))
+        elif kind == "snapshot.ack":
+            self._output(lambda: self._snapshot_ack(session, frame))
         elif kind == "command":
             self._command(session, frame)
         else:
-            self._push(session, _dump(_error_frame(frame.get("command_id"), "bad_request",
-                                                   f"unknown frame type {kind!r}")))  # fmt: skip
+            self._reply(session, _error_frame(frame.get("command_id"), "bad_request", f"unknown frame type {kind!r}"))
+
+    def _reply(self, session: Session, frame: dict[str, Any]) -> None:
+        text = _dump(frame)
+        self._output(lambda: self._send(session, text))
 
     def _hello(self, session: Session, frame: dict[str, Any]) -> None:
         if frame.get("protocol") != protocol.PROTOCOL_VERSION:
-            self._push(session, _dump(_error_frame(None, "bad_request",
+            self._send(session, _dump(_error_frame(None, "bad_request",
                        f"this server speaks protocol {protocol.PROTOCOL_VERSION}")))  # fmt: skip
             return
-        world = self.runner.world
+        seq = self.released_seq
         last_seq = frame.get("last_seq")
-        welcome: dict[str, Any] = {
-            "type": "welcome",
-            "user": session.user.name,
-            "role": session.user.role,
-            "seq": world.seq,
-        }
+        welcome: dict[str, Any] = {"type": "welcome", "user": session.user.name, "role": session.user.role, "seq": seq}
         replayable = (
             isinstance(last_seq, int)
             and not isinstance(last_seq, bool)
-            and 0 <= last_seq <= world.seq
-            and world.seq - last_seq <= self.settings.replay_limit
+            and 0 <= last_seq <= seq
+            and seq - last_seq <= self.settings.replay_limit
         )
-        # No await from here on: the welcome, the replay and joining happen at one point in seq.
+        session.transfer = None
         if replayable:
             welcome["mode"] = "replay"
-            self._push(session, _dump(welcome))
-            for event in self.runner.store.events_after(last_seq):
-                self._push(session, _dump({"type": "event", **event}))
+            self._send(session, _dump(welcome))
+            for text in self._events_after(last_seq):
+                self._send(session, text)
         else:
-            welcome["mode"] = "snapshot"
-            welcome["snapshot"] = wire.snapshot(world)
-            self._push(session, _dump(welcome))
-        session.joined = session in self.sessions
+            plan = self.snapshot.plan()
+            welcome |= {"mode": "snapshot", "parts": len(plan)}
+            session.transfer = Transfer(seq, plan)
+            self._send(session, _dump(welcome))
+            self._send_parts(session)
+        session.joined = session in self.sessions and not session.dropped
+
+    def _events_after(self, last_seq: int) -> list[str]:
+        if last_seq >= self.released_seq:
+            return []
+        if self._recent and self._recent[0][0] <= last_seq + 1:
+            return [text for seq, text in self._recent if seq > last_seq]
+        return [_event_text(e) for e in self.runner.store.events_after(last_seq) if e["seq"] <= self.released_seq]
+
+    def _snapshot_ack(self, session: Session, frame: dict[str, Any]) -> None:
+        transfer, part = session.transfer, frame.get("part")
+        if transfer is None or not isinstance(part, int) or isinstance(part, bool):
+            return
+        transfer.acked = max(transfer.acked, min(part + 1, transfer.sent))
+        self._send_parts(session)
+
+    def _send_parts(self, session: Session) -> None:
+        transfer = session.transfer
+        if transfer is None:
+            return
+        total = len(transfer.parts)
+        while transfer.sent < total and transfer.sent - transfer.acked < self.settings.snapshot_window:
+            index = transfer.sent
+            transfer.sent += 1
+            self._send(session, self.snapshot.part(transfer.seq, index, transfer.parts[index], total))
+        if transfer.sent == total:
+            session.transfer = None
+            for text in transfer.held:
+                self._send(session, text)
 
     def _command(self, session: Session, frame: dict[str, Any]) -> None:
         command_id, name = frame.get("command_id"), frame.get("name")
         if not isinstance(command_id, str) or not command_id or len(command_id) > 64:
-            self._push(session, _dump(_error_frame(command_id, "bad_request", "command_id must be a string of 1–64 characters")))
+            self._reply(session, _error_frame(command_id, "bad_request", "command_id must be a string of 1–64 characters"))
             return
         if not isinstance(name, str):
-            self._push(session, _dump(_error_frame(command_id, "bad_request", "name must be a string")))
+            self._reply(session, _error_frame(command_id, "bad_request", "name must be a string"))
             return
-        outcome = self.execute(command_id, name, frame.get("args", {}), session.actor)
-        self._push(session, _dump(outcome.frame(command_id)))
+        self.execute(command_id, name, frame.get("args", {}), session.actor,
+                     answer=lambda outcome: self._send(session, _dump(outcome.frame(command_id))))  # fmt: skip
 
-    def execute(self, command_id: str, name: str, args: Any, actor: Actor) -> CommandOutcome:
-        """Run a command as `actor`, audit it and broadcast its events: the one path for a
-        session's commands and for in-process actors such as the demo simulator."""
+    def execute(self, command_id: str, name: str, args: Any, actor: Actor,
+                answer: Callable[[CommandOutcome], None] | None = None) -> CommandOutcome:  # fmt: skip
+        """Run a command as `actor`: the one path for sessions' commands and for in-process
+        actors such as the demo simulator. The outcome is returned at once (in-process actors
+        chain commands within one batch); `answer` and the broadcast wait for the commit."""
         spec = protocol.COMMANDS.get(name)
         if spec is not None and spec.control:
-            outcome = self._control(command_id, name, args, actor)
-        else:
-            outcome = self.runner.run(command_id, name, args, actor)
-        self.accounts.audit(self.now(), "command", user_id=actor.user_id, command=name[:64],
-                            command_id=command_id, result="ok" if outcome.ok else outcome.result["code"])  # fmt: skip
-        log.info("command %s %s by %s: %s", name, command_id, actor.user_id,
-                 "ok" if outcome.ok else outcome.result["code"])  # fmt: skip
-        self._publish(outcome)
-        return outcome
+            outcome = self._control(name, args, actor)
+            audited = self.runner.prepare_audit(actor, name, command_id, outcome)
+            self._enqueue(audited, lambda: answer(outcome) if answer is not None else None)
+            return outcome
+        prepared = self.runner.prepare(command_id, name, args, actor)
+        log.debug("command %s %s by %s: %s", name[:64], command_id[:64], actor.user_id,
+                  "ok" if prepared.outcome.ok else prepared.outcome.result["code"])  # fmt: skip
+        self._enqueue(prepared, lambda: self._release(prepared, answer))
+        return prepared.outcome
 
-    def _control(self, command_id: str, name: str, args: Any, actor: Actor) -> CommandOutcome:
-        stored = self.runner.store.result_for(command_id)  # a command id answers one way only
-        if stored is not None:
-            return CommandOutcome(stored.ok, stored.result, replayed=True)
+    def _control(self, name: str, args: Any, actor: Actor) -> CommandOutcome:
+        # A control sets an absolute value, so a resend is harmless; it is not stored.
         try:
             _, parsed = validate(name, args, actor)
             control = self.controls.get(name)
@@ -270,50 +387,124 @@ class Hub:
         except DomainError as error:
             return CommandOutcome(False, error.to_wire())
 
-    # --- after commit -------------------------------------------------------------------------
-    def _publish(self, outcome: CommandOutcome) -> None:
-        """Broadcast committed events in seq order and start the timers they call for."""
-        for event in outcome.events:
-            text = _dump({"type": "event", **event})
-            for session in list(self.sessions):
-                if session.joined:
-                    self._push(session, text)
-            unit = event["data"].get("unit")
-            if unit and unit["status"]["state"] == "dispatching" and event["name"] == "unit.status_changed":
-                self._start_dispatch_timer(unit["callsign"], unit["status"]["state_changed_at"])
-        for request in outcome.alerts:
-            self.delivery.deliver(request, self._acknowledge)
+    # --- commit -------------------------------------------------------------------------------
+    def _enqueue(self, prepared: Prepared, action: Action) -> None:
+        self._batch.prepared.append(prepared)
+        self._batch.actions.append(action)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # no loop (a tool or test driving the hub by hand)
+                self.flush()
+
+    def flush(self) -> None:
+        """Commit everything prepared since the last flush in one transaction, then release
+        the frames that waited for it, in order."""
+        self._flush_scheduled = False
+        batch, self._batch = self._batch, _Batch()
+        if batch.prepared:
+            self.runner.commit(batch.prepared)
+        for action in batch.actions:
+            action()
+        self._arm_timers(batch.prepared)
+
+    def _release(self, prepared: Prepared, answer: Callable[[CommandOutcome], None] | None) -> None:
+        # Events before the answer: a client holding its result already has what it changed.
+        outcome = prepared.outcome
+        if outcome.ok:
+            for event in outcome.events:
+                self._broadcast_event(event)
+        if answer is not None:
+            answer(outcome)
+        if outcome.ok:
+            for request in outcome.alerts:
+                self.delivery.deliver(request, self._acknowledge)
+
+    def _installed(self, change: Change) -> None:
+        self.snapshot.installed(change)
+
+    # --- timers: derived from the stored state, so a restart re-arms them ----------------------
+    def start(self) -> None:
+        """Arm every timer the stored state calls for and re-send alerts still unanswered."""
+        world = self.runner.world
+        for unit_id, status in world.unit_status.items():
+            if status.state is UnitState.DISPATCHING:
+                self._arm(unit_id)
+                incident_id = status.assigned_to_incident_id
+                if incident_id and not self._timed_out(unit_id):
+                    targets = tuple(t.id for t in world.alert_targets.values() if t.active and unit_id in t.unit_ids)
+                    if targets:
+                        self.delivery.deliver(AlertRequest(unit_id, incident_id, targets), self._acknowledge)
+
+    def _arm_timers(self, batch: list[Prepared]) -> None:
+        for prepared in batch:
+            for event in prepared.outcome.events if prepared.outcome.ok else ():
+                unit = event["data"].get("unit")
+                if unit is not None:
+                    self._arm(unit["id"])
+
+    def _arm(self, unit_id: str) -> None:
+        status = self.runner.world.unit_status.get(unit_id)
+        old = self._timers.pop(unit_id, None)
+        if status is None or status.state is not UnitState.DISPATCHING or self._timed_out(unit_id):
+            if old is not None:
+                old.cancel()
+            return
+        if old is not None:
+            self._timers[unit_id] = old
+            return
+        unit = self.runner.world.units[unit_id]
+        since = status.state_changed_at
+        due = since + timedelta(seconds=self.runner.world.deployment.dispatch_timeout_s)
+        delay = max(0.0, (due - self.now()).total_seconds())
+
+        def fire() -> None:
+            self._timers.pop(unit_id, None)
+            self._run_system("unit.dispatch_timeout", {"unit": unit.callsign, "since": protocol.iso(since)})
+
+        with contextlib.suppress(RuntimeError):  # no loop: nothing runs timers (tools)
+            self._timers[unit_id] = asyncio.get_running_loop().call_later(delay, fire)
+
+    def _timed_out(self, unit_id: str) -> bool:
+        """Whether this dispatch's timeout was already recorded (it fires once)."""
+        status = self.runner.world.unit_status[unit_id]
+        incident = self.runner.world.incidents.get(status.assigned_to_incident_id or "")
+        callsign = self.runner.world.units[unit_id].callsign
+        return incident is not None and any(
+            e.change_data and e.change_data.get("change") == ChangeKind.DISPATCH_TIMEOUT.value
+            and e.change_data.get("value") == callsign and e.log_timestamp >= status.state_changed_at
+            for e in reversed(incident.log)
+        )  # fmt: skip
 
     def _run_system(self, name: str, args: dict[str, Any]) -> None:
-        outcome = self.runner.run_system(name, args)
-        if not outcome.ok:
-            log.info("system command %s refused: %s", name, outcome.result["message"])
-        self._publish(outcome)
+        prepared = self.runner.prepare_system(name, args)
+        if not prepared.outcome.ok:
+            log.info("system command %s refused: %s", name, prepared.outcome.result["message"])
+        self._enqueue(prepared, lambda: self._release(prepared, None))
 
     def _acknowledge(self, unit_id: str, target_id: str) -> None:
         unit = self.runner.world.units.get(unit_id)
         if unit is not None:
             self._run_system("alert.ack", {"unit": unit.callsign, "target_id": target_id})
 
-    def _start_dispatch_timer(self, callsign: str, since: str) -> None:
-        def fire() -> None:
-            self._timers.discard(handle)
-            self._run_system("unit.dispatch_timeout", {"unit": callsign, "since": since})
-
-        delay = self.runner.world.deployment.dispatch_timeout_s
-        handle = asyncio.get_running_loop().call_later(delay, fire)
-        self._timers.add(handle)
-
     def cancel_timers(self) -> None:
-        for handle in self._timers:
+        for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
 
     async def close_sessions(self) -> None:
+        self.flush()
         await asyncio.gather(
             *(s.connection.close(CLOSE_SHUTDOWN, "server shutting down; reconnect and resume") for s in self.sessions),
             return_exceptions=True,
         )
+
+
+def _event_text(event: dict[str, Any]) -> str:
+    return _dump({"type": "event", **event})
 
 
 def _bearer(headers: Headers) -> str:

@@ -47,6 +47,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         compression="deflate" if settings.compression else None,
         max_size=MAX_MESSAGE_BYTES,
     )
+    hub.start()  # timers and unanswered alerts, from the stored state
     log.info("listening on %s:%s, database %s", settings.host, server.sockets[0].getsockname()[1],
              settings.database.split("://")[0])  # fmt: skip
     try:

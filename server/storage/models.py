@@ -225,9 +225,12 @@ class EventRow(SQLModel, table=True):
 
 
 class CommandResultRow(SQLModel, table=True):
-    """The one answer each command_id gets; a resend is answered from here."""
+    """The one answer each (user, command_id) gets; a resend is answered from here. Ids are
+    per user: `user_key` is the user's id ('' for none), so one user cannot answer or block
+    another's command."""
 
     __tablename__ = "command_result"
+    user_key: str = Field(primary_key=True, max_length=64)
     command_id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=64)
     user_id: str | None = Field(default=None, max_length=64)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -158,15 +158,54 @@ def resource_row(r: Resource) -> dict[str, Any]:
     }
 
 
-def _upsert(conn: Connection, model: type[m.SQLModel], rows: Iterable[dict[str, Any]]) -> None:
-    """Update by primary key, insert what was not there (portable across SQLite/PostgreSQL)."""
-    table = _table(model)
+def _upsert_statement(conn: Connection, table: sa.Table) -> Any:
+    """One `INSERT … ON CONFLICT (key) DO UPDATE` for the table (SQLite and PostgreSQL share
+    it): one statement per row instead of an UPDATE that may be followed by an INSERT."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table)
     keys = [c.name for c in table.primary_key.columns]
-    for row in rows:
-        where = sa.and_(*(table.c[k] == row[k] for k in keys))
-        values = {k: v for k, v in row.items() if k not in keys}
-        if conn.execute(table.update().where(where).values(**values)).rowcount == 0:
-            conn.execute(table.insert().values(**row))
+    return statement.on_conflict_do_update(
+        index_elements=keys, set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    )
+
+
+def _upsert(conn: Connection, model: type[m.SQLModel] | sa.Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert or replace by primary key, all rows in one executemany."""
+    rows = list(rows)
+    if rows:
+        table = model if isinstance(model, sa.Table) else _table(model)
+        conn.execute(_upsert_statement(conn, table), rows)
+
+
+def user_key(user_id: str | None) -> str:
+    """Command ids are unique per user; the system's (timers) have no user."""
+    return user_id or ""
+
+
+@dataclass
+class WriteSet:
+    """The rows one command writes, computed before its change is installed in the world
+    (so a commit may run in another thread while the world moves on)."""
+
+    upserts: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    inserts: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+
+    def merge(self, other: WriteSet) -> None:
+        for mine, theirs in ((self.upserts, other.upserts), (self.inserts, other.inserts)):
+            for name, rows in theirs.items():
+                mine[name].extend(rows)
+
+
+_TABLES = {model.__tablename__: _table(model) for model in (  # type: ignore[attr-defined]
+    m.ResourceRow, m.IncidentRow, m.IncidentUnitRow, m.LogEntryRow, m.NeedRow, m.AllocationRow, m.CallRow,
+    m.UnitStatusRow, m.UnitStatusHistoryRow, m.EventRow, m.CommandResultRow, m.AuditRow,
+)}  # fmt: skip
+# Parents before children, so foreign keys hold inside the transaction.
+_ORDER = ("resource", "incident", "call", "incident_unit", "incident_log_entry", "resource_need",
+          "resource_allocation", "unit_status", "unit_status_history", "event", "command_result", "audit")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,79 +387,86 @@ class Store:
         return loaded
 
     # --- commands -----------------------------------------------------------------------------
-    def result_for(self, command_id: str) -> StoredResult | None:
+    def known_commands(self) -> set[tuple[str, str]]:
+        """Every (user, command_id) answered so far: loaded once at start, so the check for a
+        resend needs no database read unless the id was seen."""
         table = _table(m.CommandResultRow)
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(table.c.ok, table.c.result).where(table.c.command_id == command_id)).first()
+            return {(r[0], r[1]) for r in conn.execute(sa.select(table.c.user_key, table.c.command_id))}
+
+    def result_for(self, user_id: str | None, command_id: str) -> StoredResult | None:
+        table = _table(m.CommandResultRow)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(table.c.ok, table.c.result).where(
+                table.c.user_key == user_key(user_id), table.c.command_id == command_id)).first()  # fmt: skip
         return None if row is None else StoredResult(row.ok, row.result)
 
-    def record_refusal(self, command_id: str, name: str, user_id: str | None, at: datetime, error: dict[str, Any]) -> None:
-        """A refused command changes nothing; only its answer is kept, for resends."""
-        with self.engine.begin() as conn:
-            conn.execute(_table(m.CommandResultRow).insert().values(
-                command_id=command_id, name=name, user_id=user_id, at=at, ok=False, result=error
-            ))  # fmt: skip
+    @staticmethod
+    def result_row(command_id: str, name: str, user_id: str | None, at: datetime, ok: bool,
+                   result: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+        return {"user_key": user_key(user_id), "command_id": command_id, "name": name, "user_id": user_id,
+                "at": at, "ok": ok, "result": result}  # fmt: skip
 
-    def commit(
-        self,
-        change: Change,
-        events: list[dict[str, Any]],
-        command: tuple[str, str, str | None] | None,
-        value: dict[str, Any] | None,
-        encode_status: Callable[[UnitStatus], dict[str, Any]],
-    ) -> None:
-        """Write the change's entities, its events and the command's result atomically.
-        `command` is (command_id, name, user_id); system changes (timers) have none;
-        `encode_status` gives a status history row its wire form (the codec lives above)."""
-        world = change.world
+    def rows_of(self, change: Change, events: list[dict[str, Any]],
+                encode_status: Callable[[UnitStatus], dict[str, Any]]) -> WriteSet:  # fmt: skip
+        """What a change writes: its entities (diffed against the world it was made on), its
+        status history and its events. Call before the change is installed."""
+        world, rows = change.world, WriteSet()
+        rows.upserts["resource"] += [resource_row(r) for r in change.changed("resources").values()]
+        for incident in change.changed("incidents").values():
+            self._incident_rows(rows, world.incidents.get(incident.id), incident)
+        rows.upserts["call"] += [call_row(c) for c in change.changed("calls").values()]
+        rows.upserts["unit_status"] += [status_row(s) for s in change.changed("unit_status").values()]
+        first_seq = events[0]["seq"] if events else None
+        rows.inserts["unit_status_history"] += [
+            {"unit_id": s.unit_id, "state": s.state.value, "recorded_at": change.now, "seq": first_seq,
+             "status": encode_status(s)}
+            for s in change.status_history
+        ]  # fmt: skip
+        rows.inserts["event"] += [
+            {"seq": e["seq"], "name": e["name"], "at": change.now, "caused_by": e["caused_by"], "data": e["data"]}
+            for e in events
+        ]  # fmt: skip
+        return rows
+
+    def write(self, rows: WriteSet) -> None:
+        """One transaction (one fsync) for everything in `rows`: several commands may share it."""
         with self.engine.begin() as conn:
-            _upsert(conn, m.ResourceRow, (resource_row(r) for r in change.changed("resources").values()))
-            for incident in change.changed("incidents").values():
-                self._write_incident(conn, world.incidents.get(incident.id), incident)
-            _upsert(conn, m.CallRow, (call_row(c) for c in change.changed("calls").values()))
-            _upsert(conn, m.UnitStatusRow, (status_row(s) for s in change.changed("unit_status").values()))
-            if change.status_history:
-                first_seq = events[0]["seq"] if events else None
-                conn.execute(_table(m.UnitStatusHistoryRow).insert(), [
-                    {"unit_id": s.unit_id, "state": s.state.value, "recorded_at": change.now,
-                     "seq": first_seq, "status": encode_status(s)}
-                    for s in change.status_history
-                ])  # fmt: skip
-            if events:
-                conn.execute(_table(m.EventRow).insert(), [
-                    {"seq": e["seq"], "name": e["name"], "at": change.now, "caused_by": e["caused_by"], "data": e["data"]}
-                    for e in events
-                ])  # fmt: skip
-            if command is not None:
-                command_id, name, user_id = command
-                conn.execute(_table(m.CommandResultRow).insert().values(
-                    command_id=command_id, name=name, user_id=user_id, at=change.now, ok=True, result=value or {}
-                ))  # fmt: skip
+            for name in _ORDER:
+                if rows.upserts.get(name):
+                    _upsert(conn, _TABLES[name], rows.upserts[name])
+                if rows.inserts.get(name):
+                    conn.execute(_TABLES[name].insert(), rows.inserts[name])
 
     @staticmethod
-    def _write_incident(conn: Connection, before: Incident | None, after: Incident) -> None:
-        _upsert(conn, m.IncidentRow, [incident_row(after)])
+    def _incident_rows(rows: WriteSet, before: Incident | None, after: Incident) -> None:
+        rows.upserts["incident"].append(incident_row(after))
         old_units = {u.id: u for u in before.units} if before else {}
-        _upsert(conn, m.IncidentUnitRow, (
+        rows.upserts["incident_unit"] += [
             incident_unit_row(after.id, u, n) for n, u in enumerate(after.units) if old_units.get(u.id) is not u
-        ))  # fmt: skip
+        ]
         known = len(before.log) if before else 0
-        new_entries = [log_row(e, n) for n, e in enumerate(after.log) if n >= known]
-        if new_entries:
-            conn.execute(_table(m.LogEntryRow).insert(), new_entries)
+        rows.inserts["incident_log_entry"] += [log_row(e, n) for n, e in enumerate(after.log) if n >= known]
         old_needs = {n.id: n for n in before.needs} if before else {}
         for ordinal, need in enumerate(after.needs):
             old = old_needs.get(need.id)
             if old is need:
                 continue
-            _upsert(conn, m.NeedRow, [{"id": need.id, "incident_id": after.id, "ordinal": ordinal,
-                                       "resource_type": need.resource_type.value, "quantity": need.quantity}])  # fmt: skip
+            rows.upserts["resource_need"].append({"id": need.id, "incident_id": after.id, "ordinal": ordinal,
+                                                  "resource_type": need.resource_type.value, "quantity": need.quantity})  # fmt: skip
             old_allocations = {a.id: a for a in old.allocations} if old else {}
-            _upsert(conn, m.AllocationRow, (
+            rows.upserts["resource_allocation"] += [
                 {"id": a.id, "need_id": need.id, "resource_id": a.resource_id, "quantity": a.quantity,
                  "allocated_at": a.allocated_at, "released_at": a.released_at}
                 for a in need.allocations if old_allocations.get(a.id) is not a
-            ))  # fmt: skip
+            ]  # fmt: skip
+
+    def log_of(self, incident_id: str) -> list[dict[str, Any]]:
+        """An incident's log rows from the table (for incidents no longer held in memory)."""
+        table = _table(m.LogEntryRow)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(
+                sa.select(table).where(table.c.incident_id == incident_id).order_by(table.c.ordinal)).mappings()]  # fmt: skip
 
     def events_after(self, seq: int, limit: int | None = None) -> list[dict[str, Any]]:
         table = _table(m.EventRow)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import urllib.request
 from dataclasses import replace
 
@@ -183,20 +184,24 @@ async def test_repeated_failed_handshakes_slow_that_address_down(live):
 
 async def test_a_session_that_cannot_keep_up_is_closed_and_resumes(live):
     a = await Client.open(live.port, live.tokens["dispatcher"])
-    live.hub.settings = HubSettings(queue_limit=3)  # the slow session may hold 3 frames
     slow = await Client.open(live.port, live.tokens["observer"])
-    live.hub.settings = HubSettings()
-    incident = (await a.ok("incident.create", incident_type="STRFIRE", location=CASTRIES_SQUARE))["incident_id"]
-    await a.ok("unit.set_state", unit="E1", state="available_radio")
-    await a.ok("unit.set_state", unit="E2", state="available_radio")
-    await slow.until_seq(3)
-    # one command, many events at once: more than the slow session's queue may hold
-    await a.ok("unit.assign", incident_id=incident, units=["E1", "E2"], state="on_scene")
+    # The slow reader's buffers are made tiny and the limit on its unsent bytes low, so a few
+    # events overflow it; it then stops reading.
+    (session,) = [s for s in live.hub.sessions if s.user.role == "observer"]
+    session.connection.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    slow.connection.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    live.hub.settings = HubSettings(buffer_limit_bytes=8 * 1024)
+    for n in range(200):
+        await a.ok("incident.create", description=f"burst {n} " + "x" * 900)
+        if session.dropped:
+            break
+    assert session.dropped
     with pytest.raises(ConnectionClosed) as closed:
         while True:
             await slow.receive()
     assert closed.value.rcvd.code == 4001
     assert len(a.events) == live.hub.runner.world.seq  # the others are not held back
+    live.hub.settings = HubSettings()
     resumed = await Client.open(live.port, live.tokens["observer"], last_seq=slow.events[-1]["seq"])
     assert resumed.welcome["mode"] == "replay"
     seqs = [e["seq"] for e in slow.events] + [e["seq"] for e in resumed.events]

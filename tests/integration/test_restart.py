@@ -64,8 +64,8 @@ async def test_every_acknowledged_command_survives_a_restart(tmp_path, capsys, s
         snapshot = again.welcome["snapshot"]
         assert snapshot["seq"] == seq
         assert {i["id"] for i in snapshot["incidents"]} == set(created)
-        noted = next(i for i in snapshot["incidents"] if i["id"] == created[0])
-        assert noted["log"][-1]["description"] == "acknowledged just before the crash"
+        noted = [e for e in snapshot["log_entries"] if e["incident_id"] == created[0]]
+        assert noted[-1]["description"] == "acknowledged just before the crash"
         await again.close()
     finally:
         process.send_signal(signal.SIGTERM)

@@ -27,6 +27,7 @@ def test_a_refused_command_leaves_no_trace_but_its_answer(desk):
     assert not outcome.ok
     after = table_counts(desk)
     assert after.pop("command_result") == before_counts.pop("command_result") + 2
+    assert after.pop("audit") == before_counts.pop("audit") + 2  # audited in the same transaction
     assert after == before_counts
     assert desk.world.incidents == before_world and desk.world.unit_status == before_status
 
@@ -59,18 +60,30 @@ def test_events_are_gap_free_ordered_and_stored(desk):
     assert [e["seq"] for e in events] == list(range(1, desk.world.seq + 1))
     assert events[-1]["name"] == "unit.status_changed"
     last = events[-1]["data"]
-    assert last["unit"]["status"]["state"] == "on_scene" and last["incident"]["state"] == "active"
+    assert last["unit"]["status"]["state"] == "on_scene"
+    assert any(e["data"].get("incident", {}).get("state") == "active" for e in events)
     assert events[-1]["at"].endswith("Z") and events[-1]["caused_by"].startswith("cmd-")
 
 
-def test_event_data_carries_whole_entities(desk):
+def test_a_created_entity_comes_whole_and_later_events_carry_only_what_changed(desk):
     call = desk.ok("call.create", caller_name="Marie", location=CASTRIES_SQUARE)["call_id"]
     incident = desk.ok("call.create_incident", call_id=call)["incident_id"]
-    created = [e for e in desk.runner.store.events_after(0) if e["name"] == "incident.created"][0]
+    events = desk.runner.store.events_after(0)
+    created = [e for e in events if e["name"] == "incident.created"][0]
     data = created["data"]["incident"]
     assert data["id"] == incident and data["call_ids"] == [call] and data["state"] == "new"
-    assert data["location"] == CASTRIES_SQUARE and len(data["log"]) == 2
+    assert data["location"] == CASTRIES_SQUARE and "log" not in data  # log entries travel on their own
     assert "incident_ended" not in data  # absence is an absent field, never a placeholder
+    logged = [entry for e in events for entry in [e["data"].get("log_entry")] + e["data"].get("log_entries", []) if entry]
+    assert len(logged) == len(desk.incident(incident).log) >= 1  # each entry sent once
+    assert all(entry["incident_id"] == incident for entry in logged)
+    seq = desk.world.seq
+    desk.ok("incident.update", incident_id=incident, incident_priority="B")
+    (changed,) = [e for e in desk.runner.store.events_after(seq) if e["name"] == "incident.updated"]
+    assert set(changed["data"]["incident"]) == {"id", "incident_priority"}
+    assert changed["data"]["incident"]["incident_priority"] == "B"
+    desk.ok("incident.update", incident_id=incident, incident_priority=None)
+    assert desk.runner.store.events_after(seq + 1)[0]["data"]["incident"] == {"id": incident, "incident_priority": None}
 
 
 def test_restart_loads_exactly_what_was_acknowledged(desk, tmp_path):
@@ -130,14 +143,14 @@ def test_unknown_commands_and_non_object_args(desk):
 
 
 def test_a_storage_failure_applies_nothing_and_the_command_can_be_resent(desk, monkeypatch):
-    real_commit = desk.runner.store.commit
+    real_write = desk.runner.store.write
 
     def failing(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(desk.runner.store, "commit", failing)
+    monkeypatch.setattr(desk.runner.store, "write", failing)
     outcome = desk.send("incident.create", command_id="retry-me", description="during the outage")
     assert outcome.result["code"] == "internal" and desk.world.incidents == {} and desk.world.seq == 0
-    monkeypatch.setattr(desk.runner.store, "commit", real_commit)
+    monkeypatch.setattr(desk.runner.store, "write", real_write)
     assert desk.send("incident.create", command_id="retry-me", description="during the outage").ok
     assert len(desk.world.incidents) == 1

@@ -9,6 +9,8 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from server.protocol import PROTOCOL_VERSION
+
 TIMEOUT = 5.0
 _ids = itertools.count()
 
@@ -35,14 +37,32 @@ class Client:
         return frame
 
     async def hello(self, last_seq: int | None = None) -> dict[str, Any]:
-        await self.connection.send(json.dumps({"type": "hello", "protocol": 1, "last_seq": last_seq}))
+        await self.connection.send(json.dumps({"type": "hello", "protocol": PROTOCOL_VERSION, "last_seq": last_seq}))
         frame = await self.receive()
         assert frame["type"] == "welcome", frame
         self.welcome = frame
         if frame["mode"] == "replay":
             while (self.events[-1]["seq"] if self.events else last_seq) < frame["seq"]:
                 await self.receive()
+        else:
+            frame["snapshot"] = await self.snapshot_parts(frame)
         return frame
+
+    async def snapshot_parts(self, welcome: dict[str, Any]) -> dict[str, Any]:
+        """Receive the snapshot's parts (acknowledging each) and join them into one object."""
+        snapshot: dict[str, Any] = {"seq": welcome["seq"]}
+        for expected in range(welcome["parts"]):
+            part = await self.receive()
+            assert part["type"] == "snapshot" and part["part"] == expected, part
+            await self.connection.send(json.dumps({"type": "snapshot.ack", "part": expected}))
+            for key, value in part["data"].items():
+                if isinstance(value, list):
+                    snapshot.setdefault(key, []).extend(value)
+                else:
+                    snapshot[key] = value
+        for key in ("units", "incidents", "calls", "resources", "log_entries"):
+            snapshot.setdefault(key, [])
+        return snapshot
 
     async def send_raw(self, text: str | bytes) -> dict[str, Any]:
         """Send any frame; return the next result frame."""
