@@ -32,7 +32,7 @@ from server.app.commands import CommandOutcome, CommandRunner, validate
 from server.domain.errors import DomainError, NotFound
 from server.domain.world import Actor
 from server.net.accounts import Accounts, User
-from server.net.alerts import SimulatedDelivery
+from server.net.alerts import Delivery, SimulatedDelivery
 
 log = logging.getLogger("hurrinet.hub")
 
@@ -41,6 +41,8 @@ CLOSE_SHUTDOWN = 1001
 
 # Answers a control command (protocol: `control=True`) from its parsed arguments.
 Control = Callable[[protocol.Args], dict[str, Any]]
+# Answers a plain HTTP GET under a path prefix (alert acknowledgement links: `/ack/`).
+Route = Callable[[ServerConnection, Request], Response]
 
 
 @dataclass
@@ -99,7 +101,7 @@ class Hub:
         self,
         runner: CommandRunner,
         accounts: Accounts,
-        delivery: SimulatedDelivery | None = None,
+        delivery: Delivery | None = None,
         settings: HubSettings | None = None,
     ) -> None:
         self.runner = runner
@@ -114,6 +116,7 @@ class Hub:
         # Whatever runs in this process beside the state (the demo simulation) registers the
         # control commands it answers; without one, such a command is refused.
         self.controls: dict[str, Control] = {}
+        self.routes: dict[str, Route] = {}  # path prefix → page, registered by whoever serves it
 
     def now(self) -> datetime:
         return self.runner.clock.now()
@@ -122,6 +125,9 @@ class Hub:
     async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "ok\n")
+        for prefix, route in self.routes.items():
+            if request.path.startswith(prefix):
+                return route(connection, request)
         if request.path != "/ws":
             return connection.respond(HTTPStatus.NOT_FOUND, "not found; dispatch positions connect to /ws\n")
         address = _address(connection)
@@ -282,7 +288,7 @@ class Hub:
             if unit and unit["status"]["state"] == "dispatching" and event["name"] == "unit.status_changed":
                 self._start_dispatch_timer(unit["callsign"], unit["status"]["state_changed_at"])
         for request in outcome.alerts:
-            self.delivery.deliver(request, self._acknowledge)
+            self.delivery.deliver(request, self._acknowledge, self._run_system)
 
     def _run_system(self, name: str, args: dict[str, Any]) -> None:
         outcome = self.runner.run_system(name, args)
