@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from server.domain.unit_status import UnitState
 from server.domain.world import AlertRequest, World
 from server.net.alerts.config import ConfigError, SmtpConfig, TargetConfig, WebhookConfig, parse
 from server.net.alerts.message import compose
@@ -29,6 +30,7 @@ log = logging.getLogger("hurrinet.alerts")
 Acknowledge = Callable[[str, str], None]  # (unit_id, target_id)
 Report = Callable[[str, dict[str, Any]], None]  # runs a system command: (name, args)
 REASON_MAX = 200
+_ON_CALL = frozenset({UnitState.DISPATCHING, UnitState.DISPATCHED, UnitState.EN_ROUTE, UnitState.ON_SCENE})
 
 
 class Delivery(Protocol):
@@ -121,8 +123,9 @@ class AlertDelivery:
 
 
 def _still_on(world: World, request: AlertRequest) -> bool:
+    """Whether the unit is still out on the incident the alert is about: worth another try."""
     status = world.unit_status.get(request.unit_id)
-    return status is not None and status.assigned_to_incident_id == request.incident_id
+    return status is not None and status.assigned_to_incident_id == request.incident_id and status.state in _ON_CALL
 
 
 def _report(report: Report, world: World, request: AlertRequest, target_id: str, reason: str,

@@ -34,7 +34,7 @@ def mail(alert: Alert, config: SmtpConfig) -> EmailMessage:
     message["Subject"] = alert.subject
     message["From"] = config.sender
     message["To"] = ", ".join(config.recipients)
-    message["Date"] = formatdate(alert.dispatched_at.timestamp(), localtime=False)
+    message["Date"] = formatdate(alert.dispatched_at.timestamp(), usegmt=True)
     message["Message-ID"] = make_msgid("hurrinet")
     message["X-Priority"] = "1" if alert.priority in ("A", "B") else "3"
     message.set_content(alert.text())
