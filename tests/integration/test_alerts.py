@@ -1,33 +1,25 @@
 """Alert delivery against real receivers on 127.0.0.1: an aiosmtpd mail server and an HTTP
-webhook receiver (http.server in a thread), a real server with its own alert targets, real
-websocket clients. The mail's link and the webhook's call back acknowledge the dispatch."""
+webhook receiver, a real server with alert targets of its own, real websocket clients. The
+mail's link and the webhook's call back acknowledge the dispatch."""
 
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import hashlib
 import hmac
 import json
 import re
-import shutil
-import socket
-import threading
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage as Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 
 import pytest
-from aiosmtpd.smtp import SMTP, Envelope
+from aiosmtpd.smtp import SMTP
 
+from server.net.alerts import ConfigError
 from server.net.alerts.ack import Claim
-from server.reference import DEMO
+from tests.support.alert_receivers import Mailbox, Receiver, closed_port, reference_with_targets
 from tests.support.client import Client
 from tests.support.live import live_server
 
@@ -35,59 +27,6 @@ SECRET_ENV = "HURRINET_TEST_WEBHOOK_SECRET"
 SECRET = "s3cret-for-the-test"
 PLACE = {"kind": "place", "district": "CAS", "name": "Derek Walcott Square", "details": "north gate",
          "coordinates": {"lat": 14.0104, "lon": -60.9887}}  # fmt: skip
-
-
-class Mailbox:
-    """aiosmtpd handler: keeps every message it is handed."""
-
-    def __init__(self) -> None:
-        self.messages: asyncio.Queue[Message] = asyncio.Queue()
-
-    async def handle_DATA(self, server: SMTP, session: Any, envelope: Envelope) -> str:
-        self.messages.put_nowait(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
-        return "250 OK"
-
-
-@dataclass
-class Receiver:
-    """An HTTP webhook receiver: answers `status`, and when told to, calls back the alert's
-    acknowledgement URL as a mobile terminal would once its crew presses a key."""
-
-    status: int = 200
-    call_back: bool = False
-    posts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    acks: list[int] = field(default_factory=list)
-    server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}/alert"
-
-    def start(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.posts.append((dict(self.headers), body))
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                if receiver.call_back and receiver.status == 200:
-                    with urllib.request.urlopen(json.loads(body)["ack_url"], timeout=5) as answer:
-                        receiver.acks.append(answer.status)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
 
 
 @pytest.fixture
@@ -107,21 +46,6 @@ async def mailbox() -> tuple[Mailbox, int]:
     yield box, server.sockets[0].getsockname()[1]
     server.close()
     await server.wait_closed()
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on: connecting to it is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def reference_with_targets(directory: Path, rows: list[str]) -> Path:
-    """The demo's reference data with these alert targets only."""
-    shutil.copytree(DEMO, directory, dirs_exist_ok=True)
-    (directory / "alert_targets.csv").write_text("code,name,type,config,units,active\n" + "\n".join(rows) + "\n",
-                                                 encoding="utf-8")  # fmt: skip
-    return directory
 
 
 @pytest.fixture
@@ -284,3 +208,16 @@ async def test_forged_expired_and_stale_links_are_refused(live, mailbox):
     status, page = await asyncio.to_thread(get, f"{link}?confirm=yes")
     assert status == 409 and "no longer assigned" in page
     await client.close()
+
+
+async def test_a_bad_target_config_stops_the_server_naming_the_target(template_db, tmp_path):
+    reference = reference_with_targets(tmp_path / "reference", [
+        "MDT-E1,Mobile data terminal E1,mobile_terminal,url=ftp://terminals.example.lc,E1,true",
+        "MDT-E2,Mobile data terminal E2,mobile_terminal,url=http://x secret_env=HURRINET_NOT_SET_ANYWHERE,E2,true",
+    ])  # fmt: skip
+    with pytest.raises(ConfigError) as refused:
+        async with live_server(template_db, tmp_path, reference_dir=reference):
+            pass
+    assert str(refused.value) == ("alert target MDT-E1: url must be an http:// or https:// address, got "
+                                  "'ftp://terminals.example.lc'; alert target MDT-E2: secret_env: environment "
+                                  "variable HURRINET_NOT_SET_ANYWHERE is not set")  # fmt: skip
