@@ -17,7 +17,15 @@ from server.app.bootstrap import open_runner
 from server.app.commands import Clock, CommandRunner
 from server.config import Settings
 from server.net.accounts import Accounts
-from server.net.alerts import AckLinks, AckPage, AlertDelivery, SimulatedDelivery, load_secret, target_configs
+from server.net.alerts import (
+    AckLinks,
+    AckPage,
+    AlertDelivery,
+    ConfigError,
+    SimulatedDelivery,
+    load_secret,
+    target_configs,
+)
 from server.net.alerts.ack import PREFIX
 from server.net.hub import Hub
 from server.storage.database import checkpoint
@@ -62,7 +70,11 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     runner = open_runner(settings.database, settings.reference_dir, clock=clock)
     links = AckLinks(load_secret(settings.data_dir), settings.ack_link_ttl_s)
-    delivery = _delivery(settings, runner, links)
+    try:
+        delivery = _delivery(settings, runner, links)
+    except ConfigError:
+        runner.store.engine.dispose()
+        raise
     hub = Hub(runner, Accounts(runner.store.engine), delivery)
     # Acknowledgements go through the hub's own path, as a simulated acknowledgement does.
     hub.routes[PREFIX] = AckPage(links, lambda: runner.world, runner.clock.now, hub._acknowledge)

@@ -17,8 +17,10 @@ from urllib.error import HTTPError
 import pytest
 from aiosmtpd.smtp import SMTP
 
+from server.__main__ import main
 from server.net.alerts import ConfigError
 from server.net.alerts.ack import Claim
+from server.storage.database import sqlite_url
 from tests.support.alert_receivers import Mailbox, Receiver, closed_port, reference_with_targets
 from tests.support.client import Client
 from tests.support.live import live_server
@@ -221,3 +223,11 @@ async def test_a_bad_target_config_stops_the_server_naming_the_target(template_d
     assert str(refused.value) == ("alert target MDT-E1: url must be an http:// or https:// address, got "
                                   "'ftp://terminals.example.lc'; alert target MDT-E2: secret_env: environment "
                                   "variable HURRINET_NOT_SET_ANYWHERE is not set")  # fmt: skip
+
+
+def test_check_names_a_bad_target_config(tmp_path, capsys):
+    reference = reference_with_targets(tmp_path / "reference", [
+        "EML-E1,E1 mailbox,email,smtp=mail.example.lc to=e1@example.lc,E1,true",
+    ])  # fmt: skip
+    assert main(["check", "--reference", str(reference), "--database", sqlite_url(tmp_path / "check.db")]) == 1
+    assert "alert_targets.csv: alert target EML-E1: e-mail needs from=ADDRESS" in capsys.readouterr().err

@@ -119,7 +119,9 @@ class AckPage:
         except BadLink as error:
             status, title, text, button = error.status, "Not acknowledged", f"{error} Call dispatch by radio.", False
         log.info("ack link %s: %s", "confirm" if confirm else "open", title)
-        response = connection.respond(status, _page(title, text, f"{PREFIX}{quote(token)}?confirm=yes" if button else None))
+        response = connection.respond(
+            status, _page(title, text, f"{PREFIX}{quote(token)}?confirm=yes" if button else None)
+        )
         response.headers["Content-Type"] = "text/html; charset=utf-8"
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -135,16 +137,28 @@ class AckPage:
         status = world.unit_status.get(unit.id)
         where = f"incident #{incident.id[:6]}"
         if status is None or status.assigned_to_incident_id != incident.id:
-            raise BadLink(HTTPStatus.CONFLICT, f"{unit.callsign} is no longer assigned to {where}; nothing to acknowledge.")
+            raise BadLink(
+                HTTPStatus.CONFLICT, f"{unit.callsign} is no longer assigned to {where}; nothing to acknowledge."
+            )
         if status.state is not UnitState.DISPATCHING:
-            return HTTPStatus.OK, "Already acknowledged", f"{unit.callsign} is {status.state.replace('_', ' ')} on {where}.", False
+            return (
+                HTTPStatus.OK,
+                "Already acknowledged",
+                f"{unit.callsign} is {status.state.replace('_', ' ')} on {where}.",
+                False,
+            )
         if not confirm:
             return HTTPStatus.OK, f"Dispatch of {unit.callsign}", f"{unit.callsign} is dispatched to {where}.", True
         self.acknowledge(unit.id, target.id)
         state = (self.world().unit_status.get(unit.id) or status).state
         if state is UnitState.DISPATCHING:  # the server refused it; the hub logged why
             raise BadLink(HTTPStatus.CONFLICT, "The server could not record the acknowledgement.")
-        return HTTPStatus.OK, "Acknowledged", f"{unit.callsign}: dispatch to {where} acknowledged. Dispatch can see it.", False
+        return (
+            HTTPStatus.OK,
+            "Acknowledged",
+            f"{unit.callsign}: dispatch to {where} acknowledged. Dispatch can see it.",
+            False,
+        )
 
 
 def _page(title: str, text: str, confirm: str | None) -> str:

@@ -46,7 +46,9 @@ class Alert:
         ]
         if self.coordinates:
             lat, lon = self.coordinates
-            lines.append(f"Coordinates: {lat:.6f}, {lon:.6f} (https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon})")
+            lines.append(
+                f"Coordinates: {lat:.6f}, {lon:.6f} (https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon})"
+            )
         lines += [f"Description: {self.description or '—'}", f"Dispatched:  {self.local_time}", "",
                   "Acknowledge (opens a page with one button):", self.ack_url, "",
                   f"Sent to {self.target.name}. If you cannot open the link, call dispatch by radio."]  # fmt: skip
