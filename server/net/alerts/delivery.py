@@ -81,23 +81,28 @@ class AlertDelivery:
         if others and self.simulated is not None:
             self.simulated.deliver(replace(request, target_ids=others), acknowledge, report)
         elif others:
+            # After the hub has finished publishing the dispatch, never from inside it.
+            loop = asyncio.get_running_loop()
             for target_id in others:
-                _report(report, self.world(), request, target_id, "no delivery configured for this target", 1, True)
+                loop.call_soon(self._undeliverable, request, target_id, report)
         for target_id in request.target_ids:
             if target_id in self.configs:
                 task = asyncio.create_task(self._send(request, target_id, self.configs[target_id], report))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
 
+    def _undeliverable(self, request: AlertRequest, target_id: str, report: Report) -> None:
+        _report(report, self.world(), request, target_id, "no delivery configured for this target", 1, True)
+
     async def _send(self, request: AlertRequest, target_id: str, config: TargetConfig, report: Report) -> None:
         attempts = config.retry.attempts
         for attempt in range(1, attempts + 1):
             if attempt > 1:
                 await asyncio.sleep(config.retry.delay_before(attempt))
-                if not _still_on(self.world(), request):
-                    log.info("alert to %s: unit left the incident, no more retries", target_id)
-                    return
             world = self.world()
+            if not _still_on(world, request):
+                log.info("alert to %s: %s is off the incident, nothing more sent", target_id, request.unit_id)
+                return
             alert = compose(world, request.unit_id, target_id, request.incident_id, self.now(),
                             self.links(request.unit_id, target_id, request.incident_id))  # fmt: skip
             try:
