@@ -64,6 +64,7 @@ async def live(template_db, tmp_path, receivers, mailbox, monkeypatch):
         "PRN-GIF,Gros Islet Fire Station - station printer,station_printer,prn-gi-f-01,E3,true",
         f"EML-E4,Engine 4 mailbox,email,smtp=127.0.0.1:{closed_port()} to=e4@example.lc from=dispatch@example.lc "
         f"{retry},E4,true",
+        f"SMS-E5,Engine 5 officer (SMS),sms,url={receivers['broken'].url} attempts=3 retry_s=0.5,E5,true",
     ])  # fmt: skip
     data = tmp_path / "data"
     data.mkdir()
@@ -231,3 +232,16 @@ def test_check_names_a_bad_target_config(tmp_path, capsys):
     ])  # fmt: skip
     assert main(["check", "--reference", str(reference), "--database", sqlite_url(tmp_path / "check.db")]) == 1
     assert "alert_targets.csv: alert target EML-E1: e-mail needs from=ADDRESS" in capsys.readouterr().err
+
+
+async def test_retries_stop_once_the_unit_is_off_the_incident(live, receivers):
+    client = await Client.open(live.port, live.tokens["dispatcher"])
+    incident = await dispatch(client, "E5")
+    await failures(client, 1)
+    await client.ok("unit.confirm_dispatch", unit="E5")  # reached by radio instead
+    await client.ok("unit.set_state", unit="E5", state="available_station")  # and back already
+    await asyncio.sleep(2.5)  # past both retries' times (0.5 s and 1.5 s later)
+    assert len(receivers["broken"].posts) == 1
+    logged = [e for e in live.world.incidents[incident].log if (e.change_data or {}).get("change") == "alert_failed"]
+    assert len(logged) == 1
+    await client.close()
