@@ -122,6 +122,7 @@ async def test_a_dispatch_mail_reaches_the_smtp_server_and_its_link_acknowledges
 
     status, page = await asyncio.to_thread(get, link)  # what a mail scanner does: acknowledges nothing
     assert status == 200 and "Acknowledge dispatch" in page and state_of(live, "PW1") == "dispatching"
+    assert "A STRFIRE, Derek Walcott Square, Castries (north gate)" in page
     button = re.search(r'action="([^"]+)"', page).group(1)
     status, page = await asyncio.to_thread(get, f"http://127.0.0.1:{live.port}{button}?confirm=yes")
     assert status == 200 and "acknowledged" in page

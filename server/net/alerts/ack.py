@@ -32,6 +32,7 @@ from websockets.http11 import Request, Response
 from server.domain.unit_status import UnitState
 from server.domain.world import World
 from server.net.alerts.delivery import Acknowledge
+from server.net.alerts.message import location_words
 
 log = logging.getLogger("hurrinet.alerts")
 
@@ -101,6 +102,14 @@ class AckLinks:
         return claim
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: HTTPStatus
+    title: str
+    text: str
+    button: bool = False  # offer the Acknowledge button
+
+
 @dataclass
 class AckPage:
     """The `/ack/` route: checks the link against the world and acknowledges through the hub."""
@@ -115,18 +124,16 @@ class AckPage:
         token = url.path.removeprefix(PREFIX)
         confirm = parse_qs(url.query).get("confirm") == ["yes"]
         try:
-            status, title, text, button = self._answer(token, confirm)
+            answer = self._answer(token, confirm)
         except BadLink as error:
-            status, title, text, button = error.status, "Not acknowledged", f"{error} Call dispatch by radio.", False
-        log.info("ack link %s: %s", "confirm" if confirm else "open", title)
-        response = connection.respond(
-            status, _page(title, text, f"{PREFIX}{quote(token)}?confirm=yes" if button else None)
-        )
+            answer = _Answer(error.status, "Not acknowledged", f"{error} Call dispatch by radio.")
+        log.info("ack link %s: %s", "confirm" if confirm else "open", answer.title)
+        response = connection.respond(answer.status, _page(answer, f"{PREFIX}{quote(token)}"))
         response.headers["Content-Type"] = "text/html; charset=utf-8"
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    def _answer(self, token: str, confirm: bool) -> tuple[HTTPStatus, str, str, bool]:
+    def _answer(self, token: str, confirm: bool) -> _Answer:
         claim = self.links.verify(token, self.now())
         world = self.world()
         unit = world.units.get(claim.unit_id)
@@ -137,38 +144,29 @@ class AckPage:
         status = world.unit_status.get(unit.id)
         where = f"incident #{incident.id[:6]}"
         if status is None or status.assigned_to_incident_id != incident.id:
-            raise BadLink(
-                HTTPStatus.CONFLICT, f"{unit.callsign} is no longer assigned to {where}; nothing to acknowledge."
-            )
+            raise BadLink(HTTPStatus.CONFLICT, f"{unit.callsign} is no longer assigned to {where}; nothing to acknowledge.")  # fmt: skip
         if status.state is not UnitState.DISPATCHING:
-            return (
-                HTTPStatus.OK,
-                "Already acknowledged",
-                f"{unit.callsign} is {status.state.replace('_', ' ')} on {where}.",
-                False,
-            )
+            return _Answer(HTTPStatus.OK, "Already acknowledged", f"{unit.callsign} is {status.state.replace('_', ' ')} on {where}.")  # fmt: skip
         if not confirm:
-            return HTTPStatus.OK, f"Dispatch of {unit.callsign}", f"{unit.callsign} is dispatched to {where}.", True
+            what = " ".join(p for p in (incident.incident_priority, incident.incident_type) if p) or "incident"
+            place = location_words(incident.location, {d.code: d.name for d in world.districts.values()})
+            return _Answer(HTTPStatus.OK, f"Dispatch of {unit.callsign}",
+                           f"{unit.callsign} is dispatched to {where}: {what}, {place}.", button=True)  # fmt: skip
         self.acknowledge(unit.id, target.id)
         state = (self.world().unit_status.get(unit.id) or status).state
         if state is UnitState.DISPATCHING:  # the server refused it; the hub logged why
             raise BadLink(HTTPStatus.CONFLICT, "The server could not record the acknowledgement.")
-        return (
-            HTTPStatus.OK,
-            "Acknowledged",
-            f"{unit.callsign}: dispatch to {where} acknowledged. Dispatch can see it.",
-            False,
-        )
+        return _Answer(HTTPStatus.OK, "Acknowledged", f"{unit.callsign}: dispatch to {where} acknowledged. Dispatch can see it.")  # fmt: skip
 
 
-def _page(title: str, text: str, confirm: str | None) -> str:
-    button = (f'<form method="get" action="{html.escape(confirm.split("?")[0])}"><input type="hidden" name="confirm" '
-              'value="yes"><button type="submit">Acknowledge dispatch</button></form>') if confirm else ""  # fmt: skip
+def _page(answer: _Answer, action: str) -> str:
+    button = (f'<form method="get" action="{html.escape(action)}"><input type="hidden" name="confirm" value="yes">'
+              '<button type="submit">Acknowledge dispatch</button></form>') if answer.button else ""  # fmt: skip
     return (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
-        f"<title>HurriNet — {html.escape(title)}</title>"
+        f"<title>HurriNet — {html.escape(answer.title)}</title>"
         "<style>body{font:1.2rem system-ui,sans-serif;margin:2rem;max-width:40rem}"
         "button{font-size:1.5rem;padding:1rem 2rem}</style>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{button}</html>\n"
+        f"<h1>{html.escape(answer.title)}</h1><p>{html.escape(answer.text)}</p>{button}</html>\n"
     )
