@@ -112,9 +112,17 @@ def log_words(entry: dict[str, Any]) -> str:
         return f"{label} → {shown}" if value else f"{label} cleared"
     if change in SENTENCE:
         return SENTENCE[change].format(value=str(value)[:6] if change.startswith("call_") else value)
+    if change == "alert_failed":
+        return alert_failure(value) if isinstance(value, dict) else f"Alert not delivered: {value}"
     if change in ("resource_allocated", "resource_released"):
         return f"Resource {change.removeprefix('resource_')}: {_quantity(value)}"
     return f"{change}: {value}"
+
+
+def alert_failure(value: dict[str, Any]) -> str:
+    """A failed alert delivery: which unit, which target, why, and whether it is retried."""
+    then = f"gave up after {value['attempt']} attempts" if value.get("final") else f"attempt {value['attempt']}, retrying"
+    return f"Unit {value['unit']}: alert to {value['target']} failed ({value['reason']}); {then}"
 
 
 def _quantity(value: Any) -> str:

@@ -23,6 +23,7 @@ from server.app.commands import Clock
 from server.config import Settings, load_settings
 from server.domain.errors import DomainError
 from server.net.accounts import Accounts
+from server.net.alerts import ConfigError, target_configs
 from server.net.serve import serve_forever
 from server.reference import DEMO, ReferenceFileError
 from server.storage.database import make_engine, migrate
@@ -37,6 +38,12 @@ def _check(args: argparse.Namespace) -> int:
         print(f"reference data: {error}", file=sys.stderr)
         return 1
     world = runner.world
+    try:
+        target_configs(world, os.environ)
+    except ConfigError as error:
+        print(f"reference data: alert_targets.csv: {error}", file=sys.stderr)
+        runner.store.engine.dispose()
+        return 1
     active = sum(u.active for u in world.units.values())
     print(
         f"ok: {world.deployment.name}: {len(world.districts)} districts, {len(world.stations)} stations, "
@@ -56,7 +63,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    asyncio.run(serve_forever(_settings(args)))
+    try:
+        asyncio.run(serve_forever(_settings(args)))
+    except ConfigError as error:
+        print(f"hurrinet-server serve: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -27,6 +27,11 @@ class Settings:
     reference_dir: Path = DEMO
     compression: bool = True  # offer permessage-deflate; LAN positions may decline it
     alert_delay_s: float = 2.0  # simulated alert delivery acknowledgement delay
+    # Targets whose config names no transport (smtp=, url=): simulated (demo, tests) or reported
+    # undeliverable. Never on in a real deployment: a simulated acknowledgement is a fake one.
+    simulate_alerts: bool = False
+    public_url: str = ""  # how crews reach this server for acknowledgement links; empty: http://HOST:PORT
+    ack_link_ttl_s: float = 3600.0  # an acknowledgement link stops working after this
 
     @property
     def database(self) -> str:

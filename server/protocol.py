@@ -41,6 +41,7 @@ EVENT_NAMES = (
     "unit.unassigned",
     "unit.status_changed",
     "unit.dispatch_timed_out",
+    "unit.alert_failed",
     "resource.updated",
     "incident.archived",
 )
@@ -195,6 +196,18 @@ class UnitDispatchTimeout(Args):
     since: str
 
 
+class AlertFailed(Args):
+    """Issued by the server's alert delivery, never by a client: one failed attempt to reach
+    `target_id` with the alert for `unit` on `incident_id`; `final` when it gives up."""
+
+    unit: str
+    target_id: str
+    incident_id: str
+    reason: str = Field(max_length=200)
+    attempt: int = Field(ge=1)
+    final: bool
+
+
 # --- resources ---
 
 
@@ -308,6 +321,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("unit.set_position", UnitSetPosition, (), "Report a unit's position."),
         CommandSpec("alert.ack", AlertAck, ("applied",), "An alert target acknowledges delivery."),
         CommandSpec("unit.dispatch_timeout", UnitDispatchTimeout, ("timed_out",), "Dispatch timer expired.", system_only=True),
+        CommandSpec("alert.failed", AlertFailed, ("recorded",), "An alert did not reach its target.", system_only=True),
         CommandSpec("resource.update", ResourceUpdate, (), "Change a resource's capacity, use or service state."),
         CommandSpec("resource.allocate", ResourceAllocate, ("allocation_id",), "Reserve resource quantity for a need."),
         CommandSpec("resource.release", ResourceRelease, (), "Free an allocation."),

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ..command_line import Command, CommandLineError, Context, LocalAction, parse, resolve_call, short_id
+from ..format import alert_failure
 from ..link import CommandFailed, LinkStatus
 from ..replica import Update
 from ..widgets.bars import HeaderBar, StatusBar
@@ -163,6 +164,8 @@ class MainScreen(Screen):
                 self.feed.add(event)
             if event["name"] == "unit.dispatch_timed_out":
                 self.dispatch_timed_out(event)
+            elif event["name"] == "unit.alert_failed":
+                self.alert_failed(event)
 
     def tick(self) -> None:
         """Ages and timers move every second: repaint what is on screen (only that)."""
@@ -363,6 +366,12 @@ class MainScreen(Screen):
         self.timed_out = unit.get("callsign")
         self.notify(f"{self.timed_out} did not acknowledge its dispatch — F10 confirms it by hand (radio contact)",
                     title="Dispatch timeout", severity="error", timeout=30)  # fmt: skip
+
+    def alert_failed(self, event: dict[str, Any]) -> None:
+        value = ((event["data"].get("log_entry") or {}).get("change_data") or {}).get("value") or {}
+        if value:
+            self.notify(alert_failure(value), title="Alert not delivered", severity="error" if value.get("final")
+                        else "warning", timeout=30 if value.get("final") else 10)  # fmt: skip
 
     def action_confirm_timed_out(self) -> None:
         if not self.timed_out:

@@ -130,6 +130,11 @@ def unit_dispatch_timeout(ch: Change, a: p.UnitDispatchTimeout) -> Value:
     return {"timed_out": units.dispatch_timeout(ch, a.unit, wire.parse_iso(a.since))}
 
 
+def alert_failed(ch: Change, a: p.AlertFailed) -> Value:
+    failure = {"target_id": a.target_id, "reason": a.reason, "attempt": a.attempt, "final": a.final}
+    return {"recorded": units.alert_failed(ch, a.unit, a.incident_id, failure)}
+
+
 def resource_update(ch: Change, a: p.ResourceUpdate) -> Value:
     resources.update(ch, a.resource_id, _given(a, "resource_id"))
     return {}

@@ -146,7 +146,8 @@ async def _serve(options: DemoOptions, host: str, parent: int) -> None:
         loop.add_signal_handler(sig, stop.set)
     database = remove_database(options.data_dir)
     settings = Settings(host=host, port=options.port, data_dir=options.data_dir,
-                        database_url=sqlite_url(database), reference_dir=options.reference_dir)  # fmt: skip
+                        database_url=sqlite_url(database), reference_dir=options.reference_dir,
+                        simulate_alerts=True)  # fmt: skip
     async with running(settings) as server:
         hub = server.hub
         _, token = hub.accounts.add(DISPATCHER, "dispatcher", hub.now())

@@ -49,6 +49,7 @@ class ChangeKind(StrEnum):
     UNIT_ASSIGNED = "unit_assigned"
     DISPATCH_TIMEOUT = "dispatch_timeout"
     DISPATCH_CONFIRMED = "dispatch_confirmed"
+    ALERT_FAILED = "alert_failed"
     RESOURCE_ALLOCATED = "resource_allocated"
     RESOURCE_RELEASED = "resource_released"
 

@@ -43,7 +43,7 @@ from server.domain.incident import ChangeKind
 from server.domain.unit_status import UnitState
 from server.domain.world import Actor, AlertRequest, Change
 from server.net.accounts import Accounts, User
-from server.net.alerts import SimulatedDelivery
+from server.net.alerts import Delivery, SimulatedDelivery
 
 log = logging.getLogger("hurrinet.hub")
 
@@ -53,6 +53,8 @@ CLOSE_SHUTDOWN = 1001
 # Answers a control command (protocol: `control=True`) from its parsed arguments.
 Control = Callable[[protocol.Args], dict[str, Any]]
 Action = Callable[[], None]
+# Answers a plain HTTP GET under a path prefix (alert acknowledgement links: `/ack/`).
+Route = Callable[[ServerConnection, Request], Response]
 
 
 @dataclass
@@ -134,7 +136,7 @@ class Hub:
         self,
         runner: CommandRunner,
         accounts: Accounts,
-        delivery: SimulatedDelivery | None = None,
+        delivery: Delivery | None = None,
         settings: HubSettings | None = None,
     ) -> None:
         self.runner = runner
@@ -161,6 +163,7 @@ class Hub:
             maxlen=self.settings.replay_limit,
         )  # fmt: skip
         self._watchdog: asyncio.Task[None] | None = None
+        self.routes: dict[str, Route] = {}  # path prefix → page, registered by whoever serves it
 
     def now(self) -> datetime:
         return self.runner.clock.now()
@@ -169,6 +172,9 @@ class Hub:
     async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "ok\n")
+        for prefix, route in self.routes.items():
+            if request.path.startswith(prefix):
+                return route(connection, request)
         if request.path != "/ws":
             return connection.respond(HTTPStatus.NOT_FOUND, "not found; dispatch positions connect to /ws\n")
         address = _address(connection)
@@ -419,7 +425,7 @@ class Hub:
             answer(outcome)
         if outcome.ok:
             for request in outcome.alerts:
-                self.delivery.deliver(request, self._acknowledge)
+                self.delivery.deliver(request, self._acknowledge, self._run_system)
 
     def _installed(self, change: Change) -> None:
         self.snapshot.installed(change)

@@ -5,17 +5,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from websockets.asyncio.server import Server, serve
 
 from server.app.bootstrap import open_runner
-from server.app.commands import Clock
+from server.app.commands import Clock, CommandRunner
 from server.config import Settings
 from server.net.accounts import Accounts
-from server.net.alerts import SimulatedDelivery
+from server.net.alerts import (
+    AckLinks,
+    AckPage,
+    AlertDelivery,
+    ConfigError,
+    SimulatedDelivery,
+    load_secret,
+    target_configs,
+)
+from server.net.alerts.ack import PREFIX
 from server.net.hub import Hub
 from server.storage.database import checkpoint
 
@@ -33,12 +44,40 @@ class Running:
         return self.server.sockets[0].getsockname()[1]
 
 
+def _delivery(settings: Settings, runner: CommandRunner, links: AckLinks) -> AlertDelivery:
+    """Real transports for the targets whose config names one; the rest simulated or refused."""
+    simulated = SimulatedDelivery(settings.alert_delay_s) if settings.simulate_alerts else None
+    configs = target_configs(runner.world, os.environ)
+    log.info("alert delivery: %d targets by e-mail or webhook, the rest %s", len(configs),
+             "simulated" if simulated else "reported undeliverable")  # fmt: skip
+
+    def urls(unit_id: str, target_id: str, incident_id: str) -> tuple[str, str]:
+        return links.urls(unit_id, target_id, incident_id, runner.clock.now())
+
+    return AlertDelivery(lambda: runner.world, runner.clock.now, urls, configs, simulated)
+
+
+def _base_url(settings: Settings, port: int) -> str:
+    if settings.public_url:
+        return settings.public_url
+    host = socket.gethostname() if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
 @contextlib.asynccontextmanager
 async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Running]:
     """The server listening on settings.host/port (port 0: any free port) until the block ends."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     runner = open_runner(settings.database, settings.reference_dir, clock=clock)
-    hub = Hub(runner, Accounts(runner.store.engine), SimulatedDelivery(settings.alert_delay_s))
+    links = AckLinks(load_secret(settings.data_dir), settings.ack_link_ttl_s)
+    try:
+        delivery = _delivery(settings, runner, links)
+    except ConfigError:
+        runner.store.engine.dispose()
+        raise
+    hub = Hub(runner, Accounts(runner.store.engine), delivery)
+    # Acknowledgements go through the hub's own path, as a simulated acknowledgement does.
+    hub.routes[PREFIX] = AckPage(links, lambda: runner.world, runner.clock.now, hub._acknowledge)
     server = await serve(
         hub.handler,
         settings.host,
@@ -47,13 +86,15 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         compression="deflate" if settings.compression else None,
         max_size=MAX_MESSAGE_BYTES,
     )
-    hub.start()  # timers and unanswered alerts, from the stored state
-    log.info("listening on %s:%s, database %s", settings.host, server.sockets[0].getsockname()[1],
-             settings.database.split("://")[0])  # fmt: skip
+    links.base_url = _base_url(settings, server.sockets[0].getsockname()[1])
+    hub.start()  # timers and unanswered alerts, from the stored state (the links need the URL)
+    log.info("listening on %s:%s, database %s, acknowledgement links under %s%s", settings.host,
+             server.sockets[0].getsockname()[1], settings.database.split("://")[0], links.base_url, PREFIX)  # fmt: skip
     try:
         yield Running(hub, server)
     finally:
         hub.cancel_timers()
+        await delivery.close()
         server.close(close_connections=False)
         await hub.close_sessions()
         await server.wait_closed()

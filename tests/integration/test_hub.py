@@ -148,7 +148,7 @@ async def test_bad_input_gets_the_documented_error_and_the_session_survives(live
 async def test_dispatch_alerts_are_acknowledged_and_timeouts_raised_by_the_server(live):
     hub = live.hub
     hub.runner.world.deployment = replace(hub.runner.world.deployment, dispatch_timeout_s=0.2)
-    hub.delivery.failing = {t.id for t in hub.runner.world.alert_targets.values()
+    hub.delivery.simulated.failing = {t.id for t in hub.runner.world.alert_targets.values()
                             if hub.runner.world.unit_by_callsign("E2").id in t.unit_ids}  # fmt: skip
     a = await Client.open(live.port, live.tokens["dispatcher"])
     incident = (await a.ok("incident.create", incident_type="STRFIRE", location=CASTRIES_SQUARE))["incident_id"]

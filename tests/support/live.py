@@ -57,6 +57,7 @@ class LiveServer:
 @contextlib.asynccontextmanager
 async def live_server(template_db: Path, directory: Path, **settings):
     shutil.copyfile(template_db, directory / "live.db")
+    settings.setdefault("simulate_alerts", True)  # the demo's targets name no transport
     server = LiveServer(Settings(host="127.0.0.1", port=0, data_dir=directory,
                                  database_url=sqlite_url(directory / "live.db"), **settings))  # fmt: skip
     await server.start()

@@ -324,7 +324,7 @@ async def test_a_dispatch_timeout_is_announced_without_taking_focus_and_f10_conf
     hub = live.hub
     hub.runner.world.deployment = replace(hub.runner.world.deployment, dispatch_timeout_s=0.2)
     silent = hub.runner.world.unit_by_callsign("E2").id
-    hub.delivery.failing = {t.id for t in hub.runner.world.alert_targets.values() if silent in t.unit_ids}
+    hub.delivery.simulated.failing = {t.id for t in hub.runner.world.alert_targets.values() if silent in t.unit_ids}
     app = live_app(live)
     async with app.run_test(size=(160, 50)) as pilot:
         await until(pilot, lambda: app.state.link.status.connected)

@@ -32,6 +32,10 @@ def auto(change: str, value) -> dict:
     (auto("dispatch_confirmed", "B1"), "Unit B1: dispatch confirmed by hand"),
     (auto("resource_allocated", {"resource": "Shelter", "quantity": 40}), "Resource allocated: resource Shelter, quantity 40"),
     (auto("resource_released", 40), "Resource released: 40"),
+    (auto("alert_failed", {"unit": "E2", "target": "E2 pager", "reason": "HTTP 503", "attempt": 1, "final": False}),
+     "Unit E2: alert to E2 pager failed (HTTP 503); attempt 1, retrying"),
+    (auto("alert_failed", {"unit": "E2", "target": "E2 pager", "reason": "HTTP 503", "attempt": 4, "final": True}),
+     "Unit E2: alert to E2 pager failed (HTTP 503); gave up after 4 attempts"),
     ({"entry_type": "manual", "description": "caller rang back"}, "caller rang back"),
 ])  # fmt: skip
 def test_log_entries_in_words(entry, words):

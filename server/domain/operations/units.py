@@ -285,6 +285,26 @@ def dispatch_timeout(ch: Change, callsign: Any, since: Any) -> bool:
     return True
 
 
+def alert_failed(ch: Change, callsign: Any, incident_id: str, failure: dict[str, Any]) -> bool:
+    """Raised by the server's alert delivery: an attempt to reach a target failed (`final`
+    when it gives up). Logged on the incident while the unit is still on it; afterwards, or
+    once the incident has ended, nobody needs to hear it."""
+    unit = _unit(ch, callsign)
+    target = ch.world.alert_targets.get(failure["target_id"])
+    if target is None or unit.id not in target.unit_ids:
+        raise ValidationFailed(
+            f"alert target {failure['target_id']!r} does not serve {unit.callsign}", field="target_id"
+        )
+    status = ch.status(unit.id)
+    incident = ch.world.incidents.get(incident_id)
+    if incident is None or incident.ended or status.assigned_to_incident_id != incident_id:
+        return False
+    value = {"unit": unit.callsign, "target": target.name, "target_code": target.code,
+             "reason": failure["reason"], "attempt": failure["attempt"], "final": failure["final"]}  # fmt: skip
+    log.record(ch, ch.incident(incident_id), Kind.ALERT_FAILED, value, "unit.alert_failed", unit=status)
+    return True
+
+
 def set_state(ch: Change, callsign: Any, state: Any) -> None:
     settable = frozenset(UnitState) - SYSTEM_ONLY
     target = _parse_state(state, settable)

@@ -1,15 +1,13 @@
-"""Alert delivery adapters. The demo and tests use a simulated delivery that acknowledges after
-a configurable delay, or fails (never acknowledges) on request."""
+"""The simulated delivery of the demo and the tests: acknowledges after a configurable delay,
+or fails (never acknowledges) on request."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
 
 from server.domain.world import AlertRequest
-
-Acknowledge = Callable[[str, str], None]  # (unit_id, target_id)
+from server.net.alerts.delivery import Acknowledge, Report
 
 
 class SimulatedDelivery:
@@ -20,9 +18,12 @@ class SimulatedDelivery:
         self.failing = failing or set()
         self.sent: deque[AlertRequest] = deque(maxlen=1000)  # recent alerts, for inspection
 
-    def deliver(self, request: AlertRequest, acknowledge: Acknowledge) -> None:
+    def deliver(self, request: AlertRequest, acknowledge: Acknowledge, report: Report | None = None) -> None:
         self.sent.append(request)
         loop = asyncio.get_running_loop()
         for target_id in request.target_ids:
             if target_id not in self.failing:
                 loop.call_later(self.delay_s, acknowledge, request.unit_id, target_id)
+
+    async def close(self) -> None:
+        """Nothing in flight that outlives the loop's own timers."""
