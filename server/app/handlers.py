@@ -202,6 +202,7 @@ HANDLERS: dict[str, Handler] = {
     "unit.set_staffing": unit_set_staffing,
     "unit.set_position": unit_set_position,
     "alert.ack": alert_ack,
+    "alert.failed": alert_failed,
     "unit.dispatch_timeout": unit_dispatch_timeout,
     "resource.update": resource_update,
     "resource.allocate": resource_allocate,

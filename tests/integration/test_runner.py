@@ -154,3 +154,10 @@ def test_a_storage_failure_applies_nothing_and_the_command_can_be_resent(desk, m
     monkeypatch.setattr(desk.runner.store, "write", real_write)
     assert desk.send("incident.create", command_id="retry-me", description="during the outage").ok
     assert len(desk.world.incidents) == 1
+
+
+def test_every_command_of_the_protocol_has_its_handler_and_nothing_else_does():
+    from server import protocol
+    from server.app.handlers import HANDLERS
+
+    assert set(HANDLERS) == {name for name, spec in protocol.COMMANDS.items() if not spec.control}
