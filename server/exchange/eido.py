@@ -178,6 +178,8 @@ def _unit_status(record: IncidentUnit) -> tuple[str, str, str]:
         if record.unit_available or record.unit_dispatched:
             return "Available", "Cleared", "available_radio"
         return "Available", "AssignmentCancelled", "unassigned"
+    if record.unit_available:  # available over radio, still attached to this incident
+        return "ConditionallyAvailable", "Cleared", "available_radio"
     for stamp, secondary, internal in (("unit_on_scene", "OnScene", "on_scene"), ("unit_en_route", "EnRoute", "en_route"),
                                        ("unit_dispatched", "Dispatched", "dispatched")):  # fmt: skip
         if getattr(record, stamp) is not None:
@@ -192,9 +194,10 @@ def _incident_status(incident: Incident) -> list[str]:
     open_units = incident.open_units()
     if open_units:
         status.append("ResourcesAssigned")
-    if any(u.unit_en_route and not u.unit_on_scene for u in open_units):
+    working = [u for u in open_units if not u.unit_available]
+    if any(u.unit_en_route and not u.unit_on_scene for u in working):
         status.append("ResourcesEnroute")
-    if any(u.unit_on_scene for u in open_units):
+    if any(u.unit_on_scene for u in working):
         status.append("ResourcesOnscene")
     return status
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
@@ -41,6 +41,14 @@ CLOSE_SHUTDOWN = 1001
 
 # Answers a control command (protocol: `control=True`) from its parsed arguments.
 Control = Callable[[protocol.Args], dict[str, Any]]
+
+
+class Route(Protocol):
+    """Another websocket path of the same server, with its own handshake and sessions."""
+
+    async def process_request(self, connection: ServerConnection, request: Request) -> Response | None: ...
+
+    async def handler(self, connection: ServerConnection) -> None: ...
 
 
 @dataclass
@@ -114,6 +122,10 @@ class Hub:
         # Whatever runs in this process beside the state (the demo simulation) registers the
         # control commands it answers; without one, such a command is refused.
         self.controls: dict[str, Control] = {}
+        # Other websocket paths served beside /ws (the EIDO feed) and who is told of each
+        # committed outcome after its broadcast: each registers itself here.
+        self.routes: dict[str, Route] = {}
+        self.listeners: list[Callable[[CommandOutcome], None]] = []
 
     def now(self) -> datetime:
         return self.runner.clock.now()
@@ -122,6 +134,8 @@ class Hub:
     async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "ok\n")
+        if request.path in self.routes:
+            return await self.routes[request.path].process_request(connection, request)
         if request.path != "/ws":
             return connection.respond(HTTPStatus.NOT_FOUND, "not found; dispatch positions connect to /ws\n")
         address = _address(connection)
@@ -139,6 +153,8 @@ class Hub:
 
     # --- a session ----------------------------------------------------------------------------
     async def handler(self, connection: ServerConnection) -> None:
+        if connection.request is not None and connection.request.path in self.routes:
+            return await self.routes[connection.request.path].handler(connection)
         user = self._users.pop(connection)
         session = Session(connection, user, asyncio.Queue(self.settings.queue_limit))
         self.sessions.add(session)
@@ -283,6 +299,8 @@ class Hub:
                 self._start_dispatch_timer(unit["callsign"], unit["status"]["state_changed_at"])
         for request in outcome.alerts:
             self.delivery.deliver(request, self._acknowledge)
+        for listener in self.listeners:
+            listener(outcome)
 
     def _run_system(self, name: str, args: dict[str, Any]) -> None:
         outcome = self.runner.run_system(name, args)

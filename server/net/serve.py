@@ -16,6 +16,7 @@ from server.app.commands import Clock
 from server.config import Settings
 from server.net.accounts import Accounts
 from server.net.alerts import SimulatedDelivery
+from server.net.eido_feed import EidoFeed
 from server.net.hub import Hub
 from server.storage.database import checkpoint
 
@@ -39,6 +40,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     runner = open_runner(settings.database, settings.reference_dir, clock=clock)
     hub = Hub(runner, Accounts(runner.store.engine), SimulatedDelivery(settings.alert_delay_s))
+    EidoFeed.attach(hub)
     server = await serve(
         hub.handler,
         settings.host,
