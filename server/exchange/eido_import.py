@@ -109,8 +109,9 @@ def validate(document: Any) -> list[dict[str, str]]:
     check.text(document, "issuingElementIdentification", "eido")
     if not isinstance(document.get("agencyComponent"), list) or not document["agencyComponent"]:
         check.fail("eido.agencyComponent", "is required: an array naming at least one agency")
+    arrays = {name: () for name in document if name.endswith("Component") and name != "incidentComponent"}
     ids: dict[str, str] = {}
-    for name, required in _REQUIRED.items():
+    for name, required in (arrays | _REQUIRED).items():
         if name in document and not isinstance(document[name], list):
             check.fail(f"eido.{name}", "must be an array")
             continue
@@ -169,10 +170,10 @@ def _check_location(check: _Check, item: Json, path: str) -> None:
 
 
 def _references(value: Any, path: str) -> Iterator[tuple[str, str, Any]]:
-    """(reference name, path, value) of every followed reference anywhere under `value`."""
+    """(reference name, path, value) of every reference anywhere under `value`."""
     if isinstance(value, dict):
         for key, inner in value.items():
-            if key in _FOLLOWED:
+            if key.endswith(("Reference", "References")):
                 for n, one in enumerate(inner if isinstance(inner, list) else [inner]):
                     yield key, f"{path}.{key}" + (f"[{n}]" if isinstance(inner, list) else ""), one
             elif isinstance(inner, dict | list):
@@ -183,11 +184,15 @@ def _references(value: Any, path: str) -> Iterator[tuple[str, str, Any]]:
 
 
 def _check_references(check: _Check, document: Json) -> None:
-    targets = {name: {i.get("$id") for i in _items(document, name) if isinstance(i, dict)} for name in _FOLLOWED.values()}
+    targets = {name: {i.get("$id") for i in _items(document, name) if isinstance(i, dict) and isinstance(i.get("$id"), str)}
+               for name in _FOLLOWED.values()}  # fmt: skip
     for key, path, value in _references(document, "eido"):
+        owner = re.match(r"eido(?:\.(\w+)(?:\[\d+\])?)?\.updatedBy\w+$", path)
+        if owner:
+            continue  # checked with the prologue of its component
         if not isinstance(value, dict) or not isinstance(value.get("$ref"), str):
             check.fail(path, 'must be a reference {"$ref": "…"}')
-        elif value["$ref"] not in targets[_FOLLOWED[key]]:
+        elif key in _FOLLOWED and value["$ref"] not in targets[_FOLLOWED[key]]:
             check.fail(path, f"refers to {value['$ref']!r}, which is not in {_FOLLOWED[key]}")
 
 
@@ -309,7 +314,8 @@ def reverse_type(common: str | None, types: Mapping[str, IncidentType], with_cal
 
 
 def _phone(callback: Json | None) -> str | None:
-    for uri in (callback or {}).get("callBackInformationUri") or []:
+    uris = (callback or {}).get("callBackInformationUri")
+    for uri in uris if isinstance(uris, list) else []:
         if isinstance(uri, str) and uri.startswith("tel:"):
             number = uri[4:].split(";", 1)[0]
             digits = re.sub(r"[\s\-().]", "", number)
@@ -318,17 +324,19 @@ def _phone(callback: Json | None) -> str | None:
     return None
 
 
+def _values(value: Any) -> list[str]:
+    """The strings of a NIEM text array: [{"value": "…"}, …]; anything else reads as none."""
+    items = value if isinstance(value, list) else []
+    return [i["value"] for i in items if isinstance(i, dict) and isinstance(i.get("value"), str)]
+
+
 def _person_name(person: Json) -> str | None:
-    names = ((person.get("ncPersonComponent") or {}).get("name") or [{}])[0]
-    if not isinstance(names, dict):
-        return None
-    full = names.get("personFullName") or []
-    if full and isinstance(full[0], dict) and isinstance(full[0].get("value"), str):
-        return full[0]["value"][:100]
-    given = [p.get("value", "") for p in names.get("personGivenName") or [] if isinstance(p, dict)]
-    sur = [p.get("value", "") for p in names.get("personSurName") or [] if isinstance(p, dict)]
-    joined = " ".join(str(v) for v in given + sur if v)
-    return joined[:100] or None
+    component = person.get("ncPersonComponent")
+    names = component.get("name") if isinstance(component, dict) else None
+    name = names[0] if isinstance(names, list) and names and isinstance(names[0], dict) else {}
+    full = _values(name.get("personFullName"))
+    joined = full[0] if full else " ".join(_values(name.get("personGivenName")) + _values(name.get("personSurName")))
+    return joined.strip()[:100] or None
 
 
 def _comments(document: Json, call: Json) -> list[str]:
@@ -337,7 +345,7 @@ def _comments(document: Json, call: Json) -> list[str]:
     texts = []
     for item in _items(document, "additionalDataComponent"):
         value = item.get("additionalDataByValue") if isinstance(item, dict) else None
-        if item.get("$id") in wanted and isinstance(value, str) and "EmergencyCallData.Comment" in value:
+        if isinstance(value, str) and "EmergencyCallData.Comment" in value and item["$id"] in wanted:
             found = re.findall(r"<(?:\w+:)?Comment\b[^>]*>(.*?)</(?:\w+:)?Comment>", value, flags=re.S)
             texts += [plain_text(t) for t in found if t.strip()]
     return texts
@@ -373,8 +381,9 @@ def from_eido(document: Any, places: Places, types: Mapping[str, IncidentType]) 
         summary = f"Sender's incident type: {common}" + (f" ({sender_type})" if sender_type else "")
         if incident.get("incidentPriorityInternalText"):
             summary += f"; sender's priority {incident['incidentPriorityInternalText']}"
-        if incident.get("incidentStatusCommonRegistryText"):
-            summary += f"; status {', '.join(map(str, incident['incidentStatusCommonRegistryText']))}"
+        status = incident.get("incidentStatusCommonRegistryText")
+        if status:
+            summary += f"; status {', '.join(map(str, status)) if isinstance(status, list) else status}"
         notes.append(summary)
         if not code and incident.get("incidentTypeInternalText"):  # says what the incident is when no type does
             fields["description"] = str(incident["incidentTypeInternalText"])[:DESCRIPTION_MAX]

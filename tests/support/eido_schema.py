@@ -35,7 +35,8 @@ def _load(relative: str) -> Any:
     path = DATA / relative
     if not path.is_file():
         raise FileNotFoundError(f"the schema refers to {relative}, which is not vendored in {DATA}")
-    return _fix(yaml.safe_load(path.read_text(encoding="utf-8")))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml reads NIEM's 380 KB ten times faster
+    return _fix(yaml.load(path.read_text(encoding="utf-8"), Loader=loader))  # noqa: S506 (a safe loader)
 
 
 def _retrieve(uri: str) -> Resource:

@@ -263,3 +263,38 @@ def test_export_accepts_its_own_tracking_identifier_and_refuses_an_unknown_incid
     tracking = eido.tracking_id(incident, eido.agency_id(desk.world.deployment))
     assert export(desk, tracking)["incidentComponent"]["internalIncidentId"] == incident
     assert desk.refused("incident.eido", incident_id="nope")["code"] == "not_found"
+
+
+def _paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _paths(inner, (*path, key))
+    elif isinstance(value, list) and value:  # the first item stands for its siblings: same fields
+        yield from _paths(value[0], (*path, 0))
+
+
+def test_no_single_wrong_value_crashes_the_reader(desk):
+    """Every field of NENA's sample and of a rich export (in the first item of each array),
+    replaced in turn by values of the wrong kind: the reader maps the document or refuses it as
+    invalid, and never fails otherwise."""
+    from server.domain.errors import ValidationFailed
+
+    places = Places(desk.world.districts, desk.world.deployment.service_area)
+    crashes = []
+    for document in (sample(), export(desk, worked_incident(desk))):
+        for path in list(_paths(document))[1:]:
+            holder = document
+            for key in path[:-1]:
+                holder = holder[key]
+            original = holder[path[-1]]
+            for wrong in (None, 7, "x", {}, [{"value": 3}]):
+                holder[path[-1]] = wrong  # in place, put back below: copying the document each time is slow
+                try:
+                    from_eido(document, places, desk.world.incident_types)
+                except ValidationFailed:
+                    pass
+                except Exception as error:  # noqa: BLE001 (the point is to catch any other failure)
+                    crashes.append((path, wrong, repr(error)))
+            holder[path[-1]] = original
+    assert crashes == []
