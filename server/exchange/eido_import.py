@@ -223,7 +223,8 @@ def plain_text(markup: str) -> str:
 
 def _chunks(text: str, limit: int = DESCRIPTION_MAX) -> list[str]:
     """Text longer than a log entry may be is written as several entries, none of it lost."""
-    return [text[i : i + limit] for i in range(0, len(text), limit)] or [""]
+    parts = (text[i : i + limit].strip() for i in range(0, len(text), limit))
+    return [part for part in parts if part]
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ DEFAULT_EXPIRES_S = 3600
 MAX_EXPIRES_S = 86_400
 CLOSE_TOO_SLOW = 4001
 CLOSE_MALFORMED = 1007
+CLOSE_SHUTDOWN = 1001
 
 
 @dataclass
@@ -135,6 +136,7 @@ class EidoFeed:
                 if subscription.expires is not None:
                     subscription.expires.cancel()
             sender.cancel()
+            self.hub.accounts.audit(self.hub.now(), "disconnect", user_id=subscriber.user.id, address=_address(connection))
 
     async def _send_loop(self, subscriber: Subscriber) -> None:
         try:
@@ -242,19 +244,30 @@ class EidoFeed:
         if subscriber.subscriptions.pop(subscription.id, None) is not None:
             self._push(subscriber, {"terminate": {"requestId": str(uuid.uuid4()), "subscriptionId": subscription.id}})
 
+    async def close(self) -> None:
+        """Close every subscriber's connection (the server is stopping; they subscribe again)."""
+        await asyncio.gather(*(s.connection.close(CLOSE_SHUTDOWN, "server shutting down; subscribe again")
+                               for s in list(self.subscribers)), return_exceptions=True)  # fmt: skip
+
     # --- after commit -------------------------------------------------------------------------
     def published(self, outcome: CommandOutcome) -> None:
         if not outcome.events or not self.subscribers:
             return
         touched = touched_incidents(outcome.events, self.world)
+        built: dict[str, dict[str, Any]] = {}  # each incident's EIDO made once, however many follow it
         for subscriber in list(self.subscribers):
             for subscription in list(subscriber.subscriptions.values()):
                 wanted = touched if subscription.incident_id is None else touched & {subscription.incident_id}
                 if wanted:
-                    self._notify(subscriber, subscription, sorted(wanted))
+                    self._notify(subscriber, subscription, sorted(wanted), built)
 
-    def _notify(self, subscriber: Subscriber, subscription: Subscription, incident_ids: list[str]) -> None:
-        documents = [eido.from_world(self.world, i) for i in incident_ids if i in self.world.incidents]
+    def _notify(self, subscriber: Subscriber, subscription: Subscription, incident_ids: list[str],
+                built: dict[str, dict[str, Any]] | None = None) -> None:  # fmt: skip
+        built = {} if built is None else built
+        for i in incident_ids:
+            if i not in built and i in self.world.incidents:
+                built[i] = eido.from_world(self.world, i)
+        documents = [built[i] for i in incident_ids if i in built]
         if documents:
             self._push(subscriber, {"event": {"subscriptionId": subscription.id, "transactionId": str(uuid.uuid4()),
                                               "notification": documents}})  # fmt: skip

@@ -40,7 +40,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     runner = open_runner(settings.database, settings.reference_dir, clock=clock)
     hub = Hub(runner, Accounts(runner.store.engine), SimulatedDelivery(settings.alert_delay_s))
-    EidoFeed.attach(hub)
+    feed = EidoFeed.attach(hub)
     server = await serve(
         hub.handler,
         settings.host,
@@ -57,6 +57,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         hub.cancel_timers()
         server.close(close_connections=False)
         await hub.close_sessions()
+        await feed.close()
         await server.wait_closed()
         checkpoint(runner.store.engine)
         runner.store.engine.dispose()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.support.client import TIMEOUT, Client
 from tests.support.desk import CASTRIES_SQUARE
@@ -183,3 +183,12 @@ async def test_a_subscription_ends_with_a_terminate_when_it_expires(live):
     await dispatcher.ok("incident.note", incident_id=incident_id, text="after expiry")
     assert (await feed.subscribe("y", requestSubType="new"))["statusCode"] == 200  # and no event before it
     await feed.close(), await dispatcher.close()
+
+
+async def test_the_server_stops_while_a_subscriber_is_connected(template_db, tmp_path):
+    async with live_server(template_db, tmp_path) as server:
+        feed = await Subscriber.open(server.port, server.tokens["observer"])
+        assert (await feed.subscribe("s", requestSubType="new"))["statusCode"] == 200
+        await asyncio.wait_for(server.stop(), 10)  # the feed's connections are closed, not waited for
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(feed.connection.recv(), TIMEOUT)
