@@ -304,12 +304,13 @@ def _variant(pidf: PidfLocation, crossing: str | None, described: str) -> Json:
     return out | ({"details": details[:DESCRIPTION_MAX]} if details else {})
 
 
-def reverse_type(common: str | None, types: Mapping[str, IncidentType], with_calls: bool) -> str | None:
-    """This deployment's first type that maps to the common code (never an operational order
-    when the incident has calls from the public, which such an order may not take)."""
+def reverse_type(common: str | None, types: Mapping[str, IncidentType]) -> str | None:
+    """This deployment's first type that maps to the common code. Never an operational order
+    (priority N): those are intra-agency by definition, and another agency's incident is not one
+    (as one it would also refuse the calls from the public it comes with)."""
     for code, mapped in reg.INCIDENT_TYPE_COMMON.items():
         kind = types.get(code)
-        if mapped == common and kind is not None and not (with_calls and kind.priority is Priority.N):
+        if mapped == common and kind is not None and kind.priority is not Priority.N:
             return code
     return None
 
@@ -373,7 +374,7 @@ def from_eido(document: Any, places: Places, types: Mapping[str, IncidentType]) 
 
     fields: Json = {}
     common = incident.get("incidentTypeCommonRegistryText")
-    code = reverse_type(common, types, with_calls=bool(calls_in))
+    code = reverse_type(common, types)
     if code:
         fields["incident_type"] = code
     if incident:

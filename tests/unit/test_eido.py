@@ -298,3 +298,19 @@ def test_no_single_wrong_value_crashes_the_reader(desk):
                     crashes.append((path, wrong, repr(error)))
             holder[path[-1]] = original
     assert crashes == []
+
+
+@pytest.mark.parametrize("common, expected", [("FSTRU", "STRFIRE"), ("HAZ", "FLOOD"), ("STDBY", None),
+                                              ("ADMIN", None), ("NOSUCHCODE", None)])  # fmt: skip
+def test_a_received_type_maps_to_the_first_of_ours_but_never_to_an_operational_order(desk, common, expected):
+    document = sample()
+    del document["callComponent"], document["personComponent"], document["callbackComponent"]
+    document["incidentComponent"] = {**{k: document[k] for k in ("lastUpdateTimeStamp", "updatedByAgencyReference")},
+                                     "$id": "urn:emergency:uid:eidodatacomponent:i1:state.pa.us",
+                                     "incidentTypeCommonRegistryText": common,
+                                     "incidentTypeInternalText": "Sender words"}  # fmt: skip
+    outcome = desk.send("eido.import", eido=document)
+    assert outcome.ok, outcome.result
+    incident = desk.incident(outcome.result["incident_id"])
+    assert incident.incident_type == expected
+    assert incident.description == ("" if expected else "Sender words")
