@@ -134,13 +134,16 @@ class Hub:
     async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "ok\n")
-        if request.path in self.routes:
-            return await self.routes[request.path].process_request(connection, request)
-        if request.path != "/ws":
+        if request.path != "/ws" and request.path not in self.routes:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found; dispatch positions connect to /ws\n")
         address = _address(connection)
         if self._throttle.recent(address) >= self.settings.failed_logins_per_minute:
             await asyncio.sleep(self.settings.failed_login_delay_s)  # slow down guessing, not the others
+        if request.path in self.routes:  # another path authenticates on its own; guesses count the same
+            response = await self.routes[request.path].process_request(connection, request)
+            if response is not None and response.status_code == HTTPStatus.UNAUTHORIZED:
+                self._throttle.fail(address)
+            return response
         user = self.accounts.authenticate(_bearer(request.headers))
         if user is None:
             self._throttle.fail(address)
