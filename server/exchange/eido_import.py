@@ -358,8 +358,8 @@ def from_eido(document: Any, places: Places, types: Mapping[str, IncidentType]) 
     problems = validate(document)
     if problems:
         listed = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
-        raise ValidationFailed(f"the EIDO is invalid ({len(problems)} problems): {listed}", field="eido",
-                               problems=problems)  # fmt: skip
+        count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+        raise ValidationFailed(f"the EIDO is invalid ({count}): {listed}", field="eido", problems=problems)
     by_id = {
         item["$id"]: item
         for name in _REQUIRED
