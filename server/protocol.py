@@ -275,6 +275,13 @@ class Geocode(Args):
     query: str = Field(description="a name, or two roads as 'road a & road b' or 'road a / road b'")
 
 
+# --- exchange with other agencies (docs/eido.md) ---
+
+
+class EidoImport(Args):
+    eido: Json = Field(description="a NENA EIDO (NENA-STA-021, eidoVersion 1.0) JSON document")
+
+
 # --- server controls ---
 
 
@@ -337,6 +344,10 @@ COMMANDS: dict[str, CommandSpec] = {
                     "Recommend resources for open resource needs.", query=True),
         CommandSpec("incident.log", IncidentRef, ("entries",),
                     "An incident's whole log, live or ended (the snapshot carries open incidents' only).", query=True),
+        CommandSpec("incident.eido", IncidentRef, ("eido",),
+                    "The incident (live) as a NENA EIDO (NENA-STA-021) JSON document.", query=True),
+        CommandSpec("eido.import", EidoImport, ("incident_id",),
+                    "Create an incident with its calls and notes from a received NENA EIDO."),
         CommandSpec("simulation.set", SimulationSet, ("running",),
                     "Pause or resume the demo server's simulation.", control=True),  # fmt: skip
     )

@@ -12,9 +12,11 @@ from typing import Any
 from server import protocol as p
 from server.advice import recommendations
 from server.app import lookups, wire
-from server.domain.operations import calls, incidents, resources, units
+from server.domain.operations import calls, incidents, received, resources, units
 from server.domain.values import Coordinates, Staffing
 from server.domain.world import Change
+from server.exchange import eido
+from server.exchange import eido_import as eido_reading
 
 Value = dict[str, Any]
 Handler = Callable[[Change, Any], Value]
@@ -149,7 +151,19 @@ def resource_release(ch: Change, a: p.ResourceRelease) -> Value:
     return {}
 
 
+def eido_import(ch: Change, a: p.EidoImport) -> Value:
+    places = eido_reading.Places(ch.world.districts, ch.deployment.service_area)
+    plan = eido_reading.from_eido(a.eido, places, ch.world.incident_types)
+    return {"incident_id": received.create_received(ch, plan)}
+
+
 # Queries read through the Change like any handler and must leave it empty.
+
+
+def incident_eido(ch: Change, a: p.IncidentRef) -> Value:
+    incident = ch.incident(eido.incident_id_from_tracking(a.incident_id, eido.agency_id(ch.deployment)))
+    calls_of = [ch.call(call_id) for call_id in incident.call_ids]
+    return {"eido": eido.to_eido(incident, calls_of, eido.Directory.of(ch.world))}
 
 
 def classify(ch: Change, a: p.Classify) -> Value:

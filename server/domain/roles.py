@@ -27,3 +27,9 @@ def check_allowed(role: str | None, command: str, query: bool = False) -> None:
     if role == Role.UNIT and command in UNIT_COMMANDS:
         return
     raise Forbidden(f"the {role or 'unknown'} role may not issue {command}", command=command, role=role)
+
+
+def may_read_incidents(role: str | None) -> bool:
+    """Who may follow incidents from outside a workstation (the EIDO feed): every role that
+    reads the board; a unit's terminal sees only its own work."""
+    return role in (Role.DISPATCHER, Role.SUPERVISOR, Role.OBSERVER)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from websockets.asyncio.server import ServerConnection, broadcast
@@ -54,7 +54,15 @@ CLOSE_SHUTDOWN = 1001
 Control = Callable[[protocol.Args], dict[str, Any]]
 Action = Callable[[], None]
 # Answers a plain HTTP GET under a path prefix (alert acknowledgement links: `/ack/`).
-Route = Callable[[ServerConnection, Request], Response]
+Page = Callable[[ServerConnection, Request], Response]
+
+
+class Route(Protocol):
+    """Another websocket path of the same server, with its own handshake and sessions."""
+
+    async def process_request(self, connection: ServerConnection, request: Request) -> Response | None: ...
+
+    async def handler(self, connection: ServerConnection) -> None: ...
 
 
 @dataclass
@@ -163,7 +171,11 @@ class Hub:
             maxlen=self.settings.replay_limit,
         )  # fmt: skip
         self._watchdog: asyncio.Task[None] | None = None
-        self.routes: dict[str, Route] = {}  # path prefix → page, registered by whoever serves it
+        self.pages: dict[str, Page] = {}  # path prefix → plain HTTP page (alert acknowledgement links)
+        # Other websocket paths served beside /ws (the EIDO feed) and who is told of each
+        # committed outcome after its broadcast: each registers itself here.
+        self.routes: dict[str, Route] = {}
+        self.listeners: list[Callable[[CommandOutcome], None]] = []
 
     def now(self) -> datetime:
         return self.runner.clock.now()
@@ -172,14 +184,19 @@ class Hub:
     async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "ok\n")
-        for prefix, route in self.routes.items():
+        for prefix, page in self.pages.items():
             if request.path.startswith(prefix):
-                return route(connection, request)
-        if request.path != "/ws":
+                return page(connection, request)
+        if request.path != "/ws" and request.path not in self.routes:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found; dispatch positions connect to /ws\n")
         address = _address(connection)
         if self._throttle.recent(address) >= self.settings.failed_logins_per_minute:
             await asyncio.sleep(self.settings.failed_login_delay_s)  # slow down guessing, not the others
+        if request.path in self.routes:  # another path authenticates on its own; guesses count the same
+            response = await self.routes[request.path].process_request(connection, request)
+            if response is not None and response.status_code == HTTPStatus.UNAUTHORIZED:
+                self._throttle.fail(address)
+            return response
         user = self.accounts.authenticate(_bearer(request.headers))
         if user is None:
             self._throttle.fail(address)
@@ -192,6 +209,8 @@ class Hub:
 
     # --- a session ----------------------------------------------------------------------------
     async def handler(self, connection: ServerConnection) -> None:
+        if connection.request is not None and connection.request.path in self.routes:
+            return await self.routes[connection.request.path].handler(connection)
         user = self._users.pop(connection)
         session = Session(connection, user)
         self.sessions.add(session)
@@ -426,6 +445,8 @@ class Hub:
         if outcome.ok:
             for request in outcome.alerts:
                 self.delivery.deliver(request, self._acknowledge, self._run_system)
+            for listener in self.listeners:
+                listener(outcome)
 
     def _installed(self, change: Change) -> None:
         self.snapshot.installed(change)

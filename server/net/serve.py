@@ -27,6 +27,7 @@ from server.net.alerts import (
     target_configs,
 )
 from server.net.alerts.ack import PREFIX
+from server.net.eido_feed import EidoFeed
 from server.net.hub import Hub
 from server.storage.database import checkpoint
 
@@ -77,7 +78,8 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         raise
     hub = Hub(runner, Accounts(runner.store.engine), delivery)
     # Acknowledgements go through the hub's own path, as a simulated acknowledgement does.
-    hub.routes[PREFIX] = AckPage(links, lambda: runner.world, runner.clock.now, hub._acknowledge)
+    hub.pages[PREFIX] = AckPage(links, lambda: runner.world, runner.clock.now, hub._acknowledge)
+    feed = EidoFeed.attach(hub)
     server = await serve(
         hub.handler,
         settings.host,
@@ -97,6 +99,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         await delivery.close()
         server.close(close_connections=False)
         await hub.close_sessions()
+        await feed.close()
         await server.wait_closed()
         checkpoint(runner.store.engine)
         runner.store.engine.dispose()

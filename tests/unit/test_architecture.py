@@ -12,9 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Lowest first. `protocol` stands alone (clients import it); `domain` and `advice` are pure.
-LAYERS = ["protocol", "domain", "advice", "reference", "storage", "app", "config", "net", "demo", "__main__"]
-PURE = {"protocol", "domain", "advice"}
+# Lowest first. `protocol` stands alone (clients import it); `domain`, `advice` and `exchange` are pure.
+LAYERS = ["protocol", "domain", "advice", "exchange", "reference", "storage", "app", "config", "net", "demo", "__main__"]
+PURE = {"protocol", "domain", "advice", "exchange"}
 IO_FRAMEWORKS = {"websockets", "textual", "sqlmodel", "sqlalchemy", "alembic"}
 
 
