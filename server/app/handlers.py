@@ -227,4 +227,6 @@ HANDLERS: dict[str, Handler] = {
     "call.vicinity": call_vicinity,
     "geocode": geocode,
     "incident.log": incident_log,
+    "incident.eido": incident_eido,
+    "eido.import": eido_import,
 }

@@ -192,7 +192,7 @@ async def test_forged_expired_and_stale_links_are_refused(live, mailbox):
     link = re.search(r"(http://\S+/ack/\S+)", body).group(1)
     base, token = link.split("/ack/")
     unit, target, _, expires, signature = token.split(".")
-    links = live.hub.routes["/ack/"].links
+    links = live.hub.pages["/ack/"].links
     other = live.world.unit_by_callsign("E1").id
     expired = links.sign(Claim(unit, target, incident, int(expires) - 7200))
     cases = {
