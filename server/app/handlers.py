@@ -94,6 +94,11 @@ def unit_unassign(ch: Change, a: p.UnitRef) -> Value:
     return {}
 
 
+def unit_release(ch: Change, a: p.UnitRef) -> Value:
+    units.release(ch, a.unit)
+    return {}
+
+
 def unit_reassign(ch: Change, a: p.UnitReassign) -> Value:
     return {"incident_unit_ids": units.reassign(ch, a.unit, a.incident_id, a.state)}
 
