@@ -259,6 +259,22 @@ class Geocode(Args):
     query: str = Field(description="a name, or two roads as 'road a & road b' or 'road a / road b'")
 
 
+# --- the user's own account (answered by the hub; no event, no stored result, args never logged) ---
+
+
+class AccountSetPin(Args):
+    pin: str = Field(description="4 to 8 digits")
+    current_pin: str | None = Field(default=None, description="needed to change a PIN already set")
+
+
+class AccountVerifyPin(Args):
+    pin: str
+
+
+class AccountPinStatus(Args):
+    pass
+
+
 # --- server controls ---
 
 
@@ -277,6 +293,10 @@ class CommandSpec:
     # A control acts on the server process, not on the dispatch state: no transaction, no
     # event, no stored result. Setting an absolute value keeps a resend harmless.
     control: bool = False
+    # The issuing user's own account (the lock screen's PIN): answered by the hub from the
+    # accounts, never by the runner; no event, no stored result, and its arguments (a PIN) are
+    # in no log, audit row or answer.
+    account: bool = False
 
 
 COMMANDS: dict[str, CommandSpec] = {
@@ -320,6 +340,12 @@ COMMANDS: dict[str, CommandSpec] = {
                     "Recommend units for waiting incidents' open plan slots.", query=True),
         CommandSpec("recommend.resources", RecommendFor, ("recommendations", "unserved"),
                     "Recommend resources for open resource needs.", query=True),
+        CommandSpec("account.set_pin", AccountSetPin, (),
+                    "Choose your lock-screen PIN (4–8 digits; to change it, give the current one).", account=True),
+        CommandSpec("account.verify_pin", AccountVerifyPin, ("ok",),
+                    "Check your PIN (to unlock); 5 wrong in a row lock it for a while.", account=True),
+        CommandSpec("account.pin_status", AccountPinStatus, ("pin_set", "locked_until"),
+                    "Whether you have chosen a PIN, and until when it is locked.", account=True),
         CommandSpec("simulation.set", SimulationSet, ("running",),
                     "Pause or resume the demo server's simulation.", control=True),  # fmt: skip
     )

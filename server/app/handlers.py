@@ -173,7 +173,8 @@ def geocode(ch: Change, a: p.Geocode) -> Value:
     return lookups.geocode_query(ch, a.query)
 
 
-# Controls act on the server process and are answered by the hub, not by a handler.
+# Controls act on the server process and account commands on the user's account: the hub
+# answers both, not a handler.
 HANDLERS: dict[str, Handler] = {
-    name: globals()[name.replace(".", "_")] for name, spec in p.COMMANDS.items() if not spec.control
+    name: globals()[name.replace(".", "_")] for name, spec in p.COMMANDS.items() if not (spec.control or spec.account)
 }

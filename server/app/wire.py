@@ -29,6 +29,7 @@ def log_entry(entry: LogEntry) -> dict[str, Any]:
             "id": entry.id,
             "log_timestamp": iso(entry.log_timestamp),
             "dispatcher": entry.dispatcher,
+            "dispatcher_name": entry.dispatcher_name,
             "entry_type": entry.entry_type.value,
             "description": entry.description,
             "change_data": entry.change_data,

@@ -62,6 +62,9 @@ class LogEntry:
     dispatcher: str | None = None
     description: str | None = None  # manual entries
     change_data: dict[str, Any] | None = None  # automatic entries: {"change": kind, "value": …}
+    # The maker's name as it was when the entry was written (a log is never rewritten); none
+    # for the system's entries.
+    dispatcher_name: str | None = None
 
 
 # IncidentUnit timestamps in the order they must not decrease.

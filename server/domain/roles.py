@@ -19,8 +19,14 @@ class Role(StrEnum):
 UNIT_COMMANDS = frozenset({"unit.set_state", "unit.set_staffing", "unit.set_position", "alert.ack"})
 
 
+# Every signed-in user may lock a screen: each sets and checks only their own PIN.
+ACCOUNT_COMMANDS = frozenset({"account.set_pin", "account.verify_pin", "account.pin_status"})
+
+
 def check_allowed(role: str | None, command: str, query: bool = False) -> None:
     if role in (Role.DISPATCHER, Role.SUPERVISOR):
+        return
+    if role in set(Role) and command in ACCOUNT_COMMANDS:
         return
     if role == Role.OBSERVER and query:
         return

@@ -62,7 +62,7 @@ class Session:
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.user.id, self.user.role)
+        return Actor(self.user.id, self.user.role, self.user.name)
 
 
 def _dump(frame: dict[str, Any]) -> str:
@@ -246,6 +246,8 @@ class Hub:
         spec = protocol.COMMANDS.get(name)
         if spec is not None and spec.control:
             outcome = self._control(command_id, name, args, actor)
+        elif spec is not None and spec.account:
+            outcome = self._account(name, args, actor)
         else:
             outcome = self.runner.run(command_id, name, args, actor)
         self.accounts.audit(self.now(), "command", user_id=actor.user_id, command=name[:64],
@@ -267,6 +269,22 @@ class Hub:
                 raise NotFound(f"this server runs no {noun}; {name} works on a demo server (hurrinet-server demo)",
                                command=name)  # fmt: skip
             return CommandOutcome(True, control(parsed))
+        except DomainError as error:
+            return CommandOutcome(False, error.to_wire())
+
+    def _account(self, name: str, args: Any, actor: Actor) -> CommandOutcome:
+        """The user's own PIN: nothing stored under the command id (a resend asks again), and
+        the PIN goes nowhere but into the hash check."""
+        try:
+            _, parsed = validate(name, args, actor)
+            now = self.now()
+            if isinstance(parsed, protocol.AccountSetPin):
+                self.accounts.set_pin(actor.user_id, parsed.pin, parsed.current_pin, now)
+                return CommandOutcome(True, {})
+            if isinstance(parsed, protocol.AccountVerifyPin):
+                self.accounts.verify_pin(actor.user_id, parsed.pin, now)
+                return CommandOutcome(True, {"ok": True})
+            return CommandOutcome(True, self.accounts.pin_status(actor.user_id, now))
         except DomainError as error:
             return CommandOutcome(False, error.to_wire())
 

@@ -22,5 +22,5 @@ def test_migrating_twice_is_harmless(tmp_path):
     migrate(engine)
     migrate(engine)
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0002"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0004_log_names_and_pins"
     engine.dispose()

@@ -133,3 +133,13 @@ def test_incident_unit_timestamps_never_decrease_and_freeze_when_unassigned():
 )
 def test_immediate_transitions_walk_every_intermediate_state(start, target, path):
     assert [s.value for s in path_to(UnitState(start), UnitState(target))] == path
+
+
+def test_lists_and_states_in_messages_read_as_said():
+    from server.domain.errors import join_words
+    from server.domain.incident import needed
+
+    assert join_words(["E1"]) == "E1" and join_words(["E1", "M1", "P2"]) == "E1, M1 and P2"
+    assert needed(["incident_type", "location"]) == "a type and a location"
+    assert {words(s) for s in UnitState} >= {"available (radio)", "available at station", "out of service"}
+    assert not any("_" in words(s) for s in UnitState)
