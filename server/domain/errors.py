@@ -81,5 +81,14 @@ FIELD_SAID = {
 }
 
 
+_LOCATION_SAID = {"road_a": "road A", "road_b": "road B", "reference": "reference place"}
+
+
+def location_field(name: str) -> str:
+    return _LOCATION_SAID.get(name, name.replace("_", " "))
+
+
 def said(field: str) -> str:
+    if field.startswith("location."):
+        return f"the location's {location_field(field.removeprefix('location.'))}"
     return FIELD_SAID.get(field, field.replace("_", " "))

@@ -32,4 +32,12 @@ def check_allowed(role: str | None, command: str, query: bool = False) -> None:
         return
     if role == Role.UNIT and command in UNIT_COMMANDS:
         return
-    raise Forbidden(f"the {role or 'unknown'} role may not issue {command}", command=command, role=role)
+    raise Forbidden(_refusal(role), command=command, role=role)
+
+
+def _refusal(role: str | None) -> str:
+    if role == Role.OBSERVER:
+        return "an observer can look but not change anything"
+    if role == Role.UNIT:
+        return "a unit's terminal reports only its own state, staffing and position, and acknowledges alerts"
+    return f"the {role or 'unknown'} role may not do this"

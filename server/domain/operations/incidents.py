@@ -46,7 +46,7 @@ def _parse_priority(value: Any) -> Priority | None:
         return Priority(value)
     except ValueError:
         raise ValidationFailed(
-            f"incident_priority must be one of A, B, C, D, N; got {value!r}", field="incident_priority"
+            f"the priority must be A, B, C, D or N; got {value!r}", field="incident_priority"
         ) from None
 
 
