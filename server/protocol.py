@@ -7,8 +7,11 @@ This module imports nothing else of the server, so clients may import it alone.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -44,6 +47,22 @@ EVENT_NAMES = (
     "resource.updated",
     "incident.archived",
 )
+
+def software_version() -> str:
+    """This software's version, for `--version` of the server and the workstation alike: the
+    source tree's pyproject.toml when run from a checkout, else the installed package's."""
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    if pyproject.is_file():
+        return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
+    try:
+        return metadata.version("hurrinet-dispatch")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def version_line(program: str) -> str:
+    return f"{program} {software_version()} (protocol {PROTOCOL_VERSION})"
+
 
 def iso(moment: datetime | None) -> str | None:
     """UTC ISO 8601 with milliseconds and `Z`."""
