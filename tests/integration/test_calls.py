@@ -29,8 +29,11 @@ def test_end_needs_an_outcome_and_a_rationale(desk):
     call = new_call(desk)
     error = desk.refused("call.end", call_id=call)
     assert error["code"] == "invariant" and error["details"]["missing"] == ["outcome"]
+    assert error["message"] == "the call needs an outcome before it can be ended"
     desk.ok("call.update", call_id=call, outcome="hoax")
-    assert desk.refused("call.end", call_id=call)["details"]["missing"] == ["outcome_rationale"]
+    error = desk.refused("call.end", call_id=call)
+    assert error["details"]["missing"] == ["outcome_rationale"]
+    assert error["message"] == "the call needs a reason for its outcome before it can be ended"
     desk.ok("call.update", call_id=call, outcome_rationale="children playing with the phone")
     desk.clock.advance(30)
     desk.ok("call.end", call_id=call)
