@@ -157,6 +157,9 @@ class LockScreen(Screen[None]):
 
     # --- the server's answers ---------------------------------------------------------------
     async def _ask(self, name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        # Only over a live link: a PIN must not wait in the outbox to be sent, unseen, later.
+        if not self.state.link.status.connected:
+            raise TimeoutError
         return await asyncio.wait_for(self.state.link.command(name, args), ANSWER_TIMEOUT_S)
 
     @work(exclusive=True, group="pin-status")
