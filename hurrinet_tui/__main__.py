@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from server.protocol import version_line
+
 from .config import ConfigError, WorkstationConfig, config_file, idle_minutes, preferences_dir, read_config
 from .idle import DEFAULT_MINUTES
 from .link import Backoff, ServerLink
@@ -185,6 +187,7 @@ def add_shell_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hurrinet", description="HurriNet Dispatch workstation")
+    parser.add_argument("--version", action="version", version=version_line("hurrinet"))
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="start a local demo server with a hurricane scenario and open the workstation")
     demo.add_argument("--no-simulation", action="store_true",

@@ -31,8 +31,9 @@ from .widgets.incident_detail import IncidentDetail
 
 HERE = Path(__file__).parent
 DEFAULT_IDLE_LOCK_S = DEFAULT_MINUTES * 60
-# While locked only these app actions run: the rest could show what the lock hides.
-ALLOWED_WHILE_LOCKED = {"quit", "help_quit"}
+# While locked no app action runs: the rest could show what the lock hides, and quitting would
+# let anyone at the desk end the shift's session (the lock offers no way out but unlocking).
+ALLOWED_WHILE_LOCKED: frozenset[str] = frozenset()
 
 log = logging.getLogger("hurrinet.workstation")
 

@@ -55,6 +55,17 @@ async def help_screen(pilot) -> None:
     await typed(pilot, "f1")
 
 
+async def locked(pilot) -> None:
+    """Locked with Ctrl+L by a user who has chosen a PIN: the waiting counts and the PIN field."""
+    await pilot.app.state.link.command("account.set_pin", {"pin": "2468"})
+    await typed(pilot, "ctrl+l")
+    async with asyncio.timeout(20):
+        while pilot.app.screen.step != "pin":
+            await pilot.pause(0.05)
+    pilot.app.screen.query_one("#lock-token").cursor_blink = False
+    await typed(pilot)
+
+
 # name, terminal size, what to do first, options for the app
 VIEWS = (
     ("main-160x50", (160, 50), board_and_roster, {}),
@@ -65,6 +76,7 @@ VIEWS = (
     ("resources", (160, 50), resources, {}),
     ("monochrome", (160, 50), board_and_roster, {"monochrome": True}),
     ("help", (120, 45), help_screen, {}),
+    ("lock", (80, 24), locked, {}),
 )
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from server import protocol
 from server.app import wire
 from server.app.commands import Clock
-from server.config import Settings, load_settings
+from server.config import ConfigError, Settings, load_settings
 from server.domain.errors import DomainError
 from server.net.accounts import Accounts
-from server.net.alerts import ConfigError, target_configs
+from server.net.alerts import target_configs
 from server.net.serve import serve_forever
 from server.reference import DEMO, ReferenceFileError
 from server.storage.database import make_engine, migrate
@@ -134,6 +134,7 @@ def protocol_schema() -> dict:
                 "system_only": spec.system_only,
                 "query": spec.query,
                 "control": spec.control,
+                "account": spec.account,
             }
             for name, spec in protocol.COMMANDS.items()
         },
@@ -166,7 +167,8 @@ def protocol_markdown() -> str:
         )
         result = ", ".join(f"`{r}`" for r in command["result"]) or "`{}`"
         note = (" (server only)" if command["system_only"] else " (query)" if command["query"]
-                else " (server control)" if command["control"] else "")  # fmt: skip
+                else " (server control)" if command["control"] else " (own account)" if command["account"]
+                else "")  # fmt: skip
         lines.append(f"| `{name}`{note} — {command['summary']} | {fields or '—'} | {result} |")
     return "\n".join(lines) + "\n"
 
@@ -185,6 +187,7 @@ def _protocol(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hurrinet-server", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=protocol.version_line("hurrinet-server"))
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="validate reference data and migrate the database")
     check.add_argument("--reference", type=Path, default=Path(os.environ.get("HURRINET_REFERENCE_DIR", DEMO)))
@@ -195,17 +198,23 @@ def main(argv: list[str] | None = None) -> int:
     proto.add_argument("--markdown", action="store_true", help="the command table of docs/protocol.md")
     proto.set_defaults(run=_protocol)
     def place(p: argparse.ArgumentParser, network: bool = False) -> None:
-        p.add_argument("--config", type=Path, help="settings file (TOML)")
-        p.add_argument("--data-dir", type=Path, help="where the SQLite database lives")
-        p.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in the data dir)")
+        p.add_argument("--config", type=Path, metavar="FILE",
+                       help="settings file (TOML; keys as the options, e.g. port = 8765); else HURRINET_CONFIG")
+        p.add_argument("--data-dir", type=Path, metavar="DIR",
+                       help="where the SQLite database lives (default ~/.local/share/hurrinet; HURRINET_DATA_DIR)")
+        p.add_argument("--database-url", metavar="URL",
+                       help="SQLAlchemy URL, e.g. postgresql://… (default: hurrinet.db in the data dir)")
         if network:
-            p.add_argument("--host")
-            p.add_argument("--port", type=int)
-            p.add_argument("--reference-dir", type=Path, help="deployment reference data")
+            p.add_argument("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+            p.add_argument("--port", type=int, help="TCP port of the websocket at /ws (default 8765)")
+            p.add_argument("--reference-dir", type=Path, metavar="DIR",
+                           help="the deployment's reference files: districts, stations, units, types "
+                                "(default: the Saint Lucia demo data)")  # fmt: skip
 
     serve_cmd = sub.add_parser("serve", help="run the server")
     place(serve_cmd, network=True)
-    serve_cmd.add_argument("--no-compression", action="store_true", help="do not offer permessage-deflate")
+    serve_cmd.add_argument("--no-compression", action="store_true",
+                           help="do not offer permessage-deflate (saves CPU on a LAN; keep it for slow links)")
     serve_cmd.set_defaults(run=_serve)
     demo = sub.add_parser("demo", help="a fresh demo server with a simulated storm (started by `hurrinet demo`)")
     demo.add_argument("--ready-file", type=Path, required=True,
@@ -232,7 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "user" and args.action != "list" and not args.name:
         parser.error(f"user {args.action} needs a NAME")
-    return args.run(args)
+    try:
+        return args.run(args)
+    except ConfigError as error:
+        print(f"hurrinet-server: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

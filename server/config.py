@@ -3,6 +3,7 @@ command-line options (each overrides the one before)."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -38,6 +39,10 @@ class Settings:
         return self.database_url or sqlite_url(self.data_dir / "hurrinet.db")
 
 
+class ConfigError(ValueError):
+    """A settings file that cannot be used as it is, with the reason in the operator's words."""
+
+
 def _coerce(name: str, text: Any) -> Any:
     kind = {f.name: f.type for f in fields(Settings)}[name]
     if kind in ("int", int):
@@ -45,7 +50,11 @@ def _coerce(name: str, text: Any) -> Any:
     if kind in ("float", float):
         return float(text)
     if kind in ("bool", bool):
-        return text if isinstance(text, bool) else str(text).lower() in ("1", "true", "yes", "on")
+        if isinstance(text, bool):
+            return text
+        if str(text).lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return str(text).lower() in ("1", "true", "yes", "on")
+        raise ValueError(f"not true or false: {text!r}")
     if kind in ("Path", Path):
         return Path(text).expanduser()
     return str(text)
@@ -58,13 +67,39 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
     values: dict[str, Any] = {}
     config_file = config_file or (Path(environ["HURRINET_CONFIG"]) if environ.get("HURRINET_CONFIG") else None)
     if config_file is not None:
-        data = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
-        unknown = sorted(set(data) - set(names))
-        if unknown:
-            raise ValueError(f"{config_file}: unknown settings {', '.join(unknown)}")
-        values.update({k: _coerce(k, v) for k, v in data.items()})
+        values.update(_read_file(Path(config_file), names))
     for name in names:
         if f"HURRINET_{name.upper()}" in environ:
-            values[name] = _coerce(name, environ[f"HURRINET_{name.upper()}"])
+            values[name] = _checked(f"HURRINET_{name.upper()}", name, environ[f"HURRINET_{name.upper()}"])
     values.update({k: _coerce(k, v) for k, v in (overrides or {}).items() if v is not None})
     return replace(Settings(), **values)
+
+
+def _checked(where: str, name: str, value: Any) -> Any:
+    try:
+        return _coerce(name, value)
+    except ValueError:
+        kind = {f.name: f.type for f in fields(Settings)}[name]
+        raise ConfigError(f"{where}: {name} must be {_KIND_SAID.get(str(kind), str(kind))}, not {value!r}") from None
+
+
+_KIND_SAID = {"int": "a whole number", "float": "a number", "bool": "true or false", "Path": "a path", "str": "text"}
+
+
+def _read_file(path: Path, names: list[str]) -> dict[str, Any]:
+    """A settings file's values; every key it has must be a setting (a misspelt one would
+    otherwise be ignored while the server runs on the default), each named in the error."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the settings file ({error.strerror or error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, names, n=1)
+            hints.append(f"{key} (did you mean {close[0]}?)" if close else key)
+        raise ConfigError(f"{path}: unknown settings {', '.join(hints)}; the settings are {', '.join(names)}")
+    return {k: _checked(str(path), k, v) for k, v in data.items()}

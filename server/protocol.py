@@ -7,8 +7,11 @@ This module imports nothing else of the server, so clients may import it alone.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -45,6 +48,22 @@ EVENT_NAMES = (
     "resource.updated",
     "incident.archived",
 )
+
+def software_version() -> str:
+    """This software's version, for `--version` of the server and the workstation alike: the
+    source tree's pyproject.toml when run from a checkout, else the installed package's."""
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    if pyproject.is_file():
+        return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
+    try:
+        return metadata.version("hurrinet-dispatch")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def version_line(program: str) -> str:
+    return f"{program} {software_version()} (protocol {PROTOCOL_VERSION})"
+
 
 def iso(moment: datetime | None) -> str | None:
     """UTC ISO 8601 with milliseconds and `Z` (isoformat is C code: this runs for every
@@ -282,6 +301,22 @@ class EidoImport(Args):
     eido: Json = Field(description="a NENA EIDO (NENA-STA-021, eidoVersion 1.0) JSON document")
 
 
+# --- the user's own account (answered by the hub; no event, no stored result, args never logged) ---
+
+
+class AccountSetPin(Args):
+    pin: str = Field(description="4 to 8 digits")
+    current_pin: str | None = Field(default=None, description="needed to change a PIN already set")
+
+
+class AccountVerifyPin(Args):
+    pin: str
+
+
+class AccountPinStatus(Args):
+    pass
+
+
 # --- server controls ---
 
 
@@ -300,6 +335,10 @@ class CommandSpec:
     # A control acts on the server process, not on the dispatch state: no transaction, no
     # event, no stored result. Setting an absolute value keeps a resend harmless.
     control: bool = False
+    # The issuing user's own account (the lock screen's PIN): answered by the hub from the
+    # accounts, never by the runner; no event, no stored result, and its arguments (a PIN) are
+    # in no log, audit row or answer.
+    account: bool = False
 
 
 COMMANDS: dict[str, CommandSpec] = {
@@ -308,7 +347,8 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("incident.create", IncidentCreate, ("incident_id",), "Create an incident."),
         CommandSpec("incident.update", IncidentUpdate, (), "Change an incident's type, priority, location, description or desk; null clears."),
         CommandSpec("incident.set_state", IncidentSetState, (), "Move an incident to queued, active or monitored."),
-        CommandSpec("incident.close", IncidentRef, (), "End an incident (no unit may still be assigned)."),
+        CommandSpec("incident.close", IncidentRef, (), "End an incident; units available over radio are released, "
+                    "any other unit still on it refuses the close (named, with what to do)."),
         CommandSpec("incident.note", IncidentNote, ("entry_id",), "Add a manual log entry."),
         CommandSpec("incident.add_need", IncidentAddNeed, ("need_id",), "Record a resource need of an incident."),
         CommandSpec("call.create", CallCreate, ("call_id",), "Start taking a call."),
@@ -319,7 +359,8 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("call.copy_location", CallRef, (), "Copy a call's location to its incident."),
         CommandSpec("call.end", CallRef, (), "End a call (its outcome must be set)."),
         CommandSpec("unit.assign", UnitAssign, ("incident_unit_ids",), "Assign available units to an incident."),
-        CommandSpec("unit.unassign", UnitRef, (), "Undo an assignment before dispatch."),
+        CommandSpec("unit.unassign", UnitRef, (), "Undo an assignment before dispatch (or release a unit available over radio)."),
+        CommandSpec("unit.release", UnitRef, (), "A unit available over radio leaves its incident (it has cleared)."),
         CommandSpec("unit.reassign", UnitReassign, ("incident_unit_ids",), "Move an assigned unit to another incident."),
         CommandSpec("unit.dispatch", UnitDispatch, ("dispatching", "realerted", "warnings"), "Alert assigned units."),
         CommandSpec("unit.confirm_dispatch", UnitRef, (), "Confirm a dispatch by hand."),
@@ -348,6 +389,12 @@ COMMANDS: dict[str, CommandSpec] = {
                     "The incident (live) as a NENA EIDO (NENA-STA-021) JSON document.", query=True),
         CommandSpec("eido.import", EidoImport, ("incident_id",),
                     "Create an incident with its calls and notes from a received NENA EIDO."),
+        CommandSpec("account.set_pin", AccountSetPin, (),
+                    "Choose your lock-screen PIN (4–8 digits; to change it, give the current one).", account=True),
+        CommandSpec("account.verify_pin", AccountVerifyPin, ("ok",),
+                    "Check your PIN (to unlock); 5 wrong in a row lock it for a while.", account=True),
+        CommandSpec("account.pin_status", AccountPinStatus, ("pin_set", "locked_until"),
+                    "Whether you have chosen a PIN, and until when it is locked.", account=True),
         CommandSpec("simulation.set", SimulationSet, ("running",),
                     "Pause or resume the demo server's simulation.", control=True),  # fmt: skip
     )

@@ -280,8 +280,8 @@ class CommandRunner:
         self, name: str, args: Any, actor: Actor, now: datetime, system: bool = False
     ) -> tuple[Change, dict[str, Any]]:
         spec, parsed = validate(name, args, actor, system)
-        if spec.control:
-            raise UnknownCommand(f"{name} acts on the server process; only a hub answers it", command=name)
+        if spec.control or spec.account:
+            raise UnknownCommand(f"{name} is answered by the hub, not the runner", command=name)
         change = Change(self.world, now, self.new_id, actor)
         return change, HANDLERS[name](change, parsed)
 

@@ -96,6 +96,11 @@ def unit_unassign(ch: Change, a: p.UnitRef) -> Value:
     return {}
 
 
+def unit_release(ch: Change, a: p.UnitRef) -> Value:
+    units.release(ch, a.unit)
+    return {}
+
+
 def unit_reassign(ch: Change, a: p.UnitReassign) -> Value:
     return {"incident_unit_ids": units.reassign(ch, a.unit, a.incident_id, a.state)}
 
@@ -192,7 +197,8 @@ def incident_log(ch: Change, a: p.IncidentRef) -> Value:
     return {"entries": [wire.log_entry(e) for e in ch.incident(a.incident_id).log]}
 
 
-# Controls act on the server process and are answered by the hub, not by a handler.
+# Controls act on the server process and account commands on the user's account: the hub
+# answers both, not a handler.
 HANDLERS: dict[str, Handler] = {
     "incident.create": incident_create,
     "incident.update": incident_update,
@@ -209,6 +215,7 @@ HANDLERS: dict[str, Handler] = {
     "call.end": call_end,
     "unit.assign": unit_assign,
     "unit.unassign": unit_unassign,
+    "unit.release": unit_release,
     "unit.reassign": unit_reassign,
     "unit.dispatch": unit_dispatch,
     "unit.confirm_dispatch": unit_confirm_dispatch,

@@ -30,6 +30,7 @@ def log_entry(entry: LogEntry) -> dict[str, Any]:
             "incident_id": entry.incident_id,
             "log_timestamp": iso(entry.log_timestamp),
             "dispatcher": entry.dispatcher,
+            "dispatcher_name": entry.dispatcher_name,
             "entry_type": entry.entry_type.value,
             "description": entry.description,
             "change_data": entry.change_data,

@@ -24,6 +24,19 @@ class Outcome(StrEnum):
     OTHER_NO_ACTIONS_TAKEN = "other_no_actions_taken"
 
 
+# An outcome as a dispatcher reads it in a message.
+OUTCOME_WORDS = {
+    Outcome.INCIDENT_CREATED: "incident created",
+    Outcome.ATTACHED_TO_INCIDENT: "attached to an incident",
+    Outcome.CALLER_ADVISED: "caller advised",
+    Outcome.HOAX: "hoax",
+    Outcome.ACCIDENTAL: "accidental",
+    Outcome.OTHER_NO_ACTIONS_TAKEN: "other (no actions taken)",
+}
+# What a call lacks before it can end, as the end of "the call needs …".
+NEEDED_TO_END = {"outcome": "an outcome", "outcome_rationale": "a reason for its outcome",
+                 "incident_id": "its incident"}  # fmt: skip
+
 # Outcomes set by actions (create incident, attach) cannot be picked by hand.
 SET_BY_ACTION = frozenset({Outcome.INCIDENT_CREATED, Outcome.ATTACHED_TO_INCIDENT})
 PICKABLE = frozenset(Outcome) - SET_BY_ACTION

@@ -60,3 +60,35 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+def join_words(items: list[str] | tuple[str, ...]) -> str:
+    """'a, b and c': lists in messages read as a dispatcher would say them."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+# Field names as a dispatcher reads them in a message (the `field` detail keeps the wire name).
+FIELD_SAID = {
+    "caller_name": "the caller's name",
+    "caller_phone": "the phone number",
+    "outcome_rationale": "the reason for the outcome",
+    "incident_type": "the type",
+    "incident_priority": "the priority",
+    "in_use": "in use",
+}
+
+
+_LOCATION_SAID = {"road_a": "road A", "road_b": "road B", "reference": "reference place"}
+
+
+def location_field(name: str) -> str:
+    return _LOCATION_SAID.get(name, name.replace("_", " "))
+
+
+def said(field: str) -> str:
+    if field.startswith("location."):
+        return f"the location's {location_field(field.removeprefix('location.'))}"
+    return FIELD_SAID.get(field, field.replace("_", " "))

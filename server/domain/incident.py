@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from server.domain.errors import InvalidTransition, InvariantViolated
+from server.domain.errors import InvalidTransition, InvariantViolated, join_words
 from server.domain.location import Location
 from server.domain.reference import Priority
 from server.domain.values import Staffing
@@ -63,6 +63,9 @@ class LogEntry:
     dispatcher: str | None = None
     description: str | None = None  # manual entries
     change_data: dict[str, Any] | None = None  # automatic entries: {"change": kind, "value": …}
+    # The maker's name as it was when the entry was written (a log is never rewritten); none
+    # for the system's entries.
+    dispatcher_name: str | None = None
 
 
 # IncidentUnit timestamps in the order they must not decrease.
@@ -210,6 +213,24 @@ def ensure_open(incident: Incident) -> None:
         )
 
 
+# What an incident lacks, as a dispatcher says it ("the incident needs a type and a location").
+NEEDED_WORDS = {
+    "incident_type": "a type",
+    "incident_priority": "a priority",
+    "location": "a location",
+    "units": "a unit assigned",
+}
+FIELD_WORDS = {"incident_type": "type", "incident_priority": "priority", "location": "location",
+               "description": "description", "desk": "desk"}  # fmt: skip
+# The incident states as the end of "before it can be …".
+BECOMING = {IncidentState.QUEUED: "queued", IncidentState.ACTIVE: "made active",
+            IncidentState.MONITORED: "monitored", IncidentState.ENDED: "closed"}  # fmt: skip
+
+
+def needed(names: list[str]) -> str:
+    return join_words([NEEDED_WORDS.get(n, n) for n in names])
+
+
 def missing_for(incident: Incident, target: IncidentState) -> list[str]:
     """What the incident lacks before it may enter `target`."""
     missing: list[str] = []
@@ -224,8 +245,9 @@ def missing_for(incident: Incident, target: IncidentState) -> list[str]:
     return missing
 
 
-def check_transition(incident: Incident, target: IncidentState) -> None:
-    """Refuse a transition the table does not allow or whose invariants do not hold."""
+def check_transition(incident: Incident, target: IncidentState, open_units_checked: bool = True) -> None:
+    """Refuse a transition the table does not allow or whose invariants do not hold
+    (`open_units_checked=False`: the caller checks the open assignments itself, knowing more)."""
     if target not in INCIDENT_TRANSITIONS[incident.state]:
         raise InvalidTransition(
             f"an incident cannot go from {incident.state} to {target}",
@@ -236,16 +258,17 @@ def check_transition(incident: Incident, target: IncidentState) -> None:
     missing = missing_for(incident, target)
     if missing:
         raise InvariantViolated(
-            f"set {', '.join(missing)} before the incident becomes {target}",
+            f"the incident needs {needed(missing)} before it can be {BECOMING.get(target, target)}",
             incident_id=incident.id,
             missing=missing,
         )
-    if target is IncidentState.ENDED:
+    if target is IncidentState.ENDED and open_units_checked:
         still = incident.open_units()
         if still:
             callsigns = [u.callsign for u in still]
             raise InvariantViolated(
-                f"units still assigned: {', '.join(callsigns)}; unassign them before closing",
+                f"{join_words(callsigns)} {'is' if len(callsigns) == 1 else 'are'} still on this incident; "
+                "release or unassign them before closing",
                 incident_id=incident.id,
                 units=callsigns,
             )
@@ -264,7 +287,7 @@ def check_priority_n(incident: Incident, has_public_calls: bool) -> None:
     missing = [n for n in ("incident_type", "location") if getattr(incident, n) is None]
     if missing:
         raise InvariantViolated(
-            f"an operational order (priority N) needs {', '.join(missing)}",
+            f"an operational order (priority N) needs {needed(missing)}",
             incident_id=incident.id,
             missing=missing,
         )

@@ -6,7 +6,7 @@ from collections.abc import Container
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
-from server.domain.errors import ValidationFailed
+from server.domain.errors import ValidationFailed, join_words, location_field
 from server.domain.values import ADDRESS_NUMBER_MAX, DESCRIPTION_MAX, NAME_MAX, Coordinates, ServiceArea, check_text
 
 
@@ -93,7 +93,9 @@ def location_from_wire(value: object, districts: Container[str], area: ServiceAr
     missing = [name for name in required if value.get(name) in (None, "")]
     if missing:
         raise ValidationFailed(
-            f"a {kind} location needs {', '.join(missing)}", field="location", missing=missing
+            f"a {kind} location needs {join_words([location_field(m) for m in missing])}",
+            field="location",
+            missing=missing,
         )
     district = value["district"]
     if not isinstance(district, str) or district not in districts:

@@ -19,14 +19,28 @@ class Role(StrEnum):
 UNIT_COMMANDS = frozenset({"unit.set_state", "unit.set_staffing", "unit.set_position", "alert.ack"})
 
 
+# Every signed-in user may lock a screen: each sets and checks only their own PIN.
+ACCOUNT_COMMANDS = frozenset({"account.set_pin", "account.verify_pin", "account.pin_status"})
+
+
 def check_allowed(role: str | None, command: str, query: bool = False) -> None:
     if role in (Role.DISPATCHER, Role.SUPERVISOR):
+        return
+    if role in set(Role) and command in ACCOUNT_COMMANDS:
         return
     if role == Role.OBSERVER and query:
         return
     if role == Role.UNIT and command in UNIT_COMMANDS:
         return
-    raise Forbidden(f"the {role or 'unknown'} role may not issue {command}", command=command, role=role)
+    raise Forbidden(_refusal(role), command=command, role=role)
+
+
+def _refusal(role: str | None) -> str:
+    if role == Role.OBSERVER:
+        return "an observer can look but not change anything"
+    if role == Role.UNIT:
+        return "a unit's terminal reports only its own state, staffing and position, and acknowledges alerts"
+    return f"the {role or 'unknown'} role may not do this"
 
 
 def may_read_incidents(role: str | None) -> bool:

@@ -23,6 +23,24 @@ class UnitState(StrEnum):
 
 
 U = UnitState
+# A state as a dispatcher says it, for messages (the wire keeps the short names above).
+STATE_WORDS: dict[UnitState, str] = {
+    U.UNAVAILABLE: "out of service",
+    U.AVAILABLE_RADIO: "available (radio)",
+    U.AVAILABLE_STATION: "available at station",
+    U.ASSIGNED_RADIO: "assigned",
+    U.ASSIGNED_STATION: "assigned (at station)",
+    U.DISPATCHING: "being alerted",
+    U.DISPATCHED: "dispatched",
+    U.EN_ROUTE: "en route",
+    U.ON_SCENE: "on scene",
+}
+
+
+def words(state: UnitState | str) -> str:
+    return STATE_WORDS.get(UnitState(state), str(state))
+
+
 UNIT_TRANSITIONS: dict[UnitState, frozenset[UnitState]] = {
     U.UNAVAILABLE: frozenset({U.AVAILABLE_RADIO, U.AVAILABLE_STATION}),
     U.AVAILABLE_RADIO: frozenset({U.ASSIGNED_RADIO, U.AVAILABLE_STATION, U.UNAVAILABLE}),
@@ -70,7 +88,7 @@ class UnitStatus:
     def moved(self, target: UnitState, at: datetime, callsign: str = "") -> UnitStatus:
         if target not in UNIT_TRANSITIONS[self.state]:
             raise InvalidTransition(
-                f"unit {callsign or self.unit_id} cannot go from {self.state} to {target}",
+                f"{callsign or 'the unit'} cannot go from {words(self.state)} to {words(target)}",
                 unit=callsign or self.unit_id,
                 state=self.state.value,
                 to=target.value,

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from server.domain.errors import ValidationFailed
+from server.domain.errors import ValidationFailed, said
 
 # Text limits in characters (Python str length counts code points, as the rules do).
 DESCRIPTION_MAX = 1000  # descriptions, log text, outcome rationale, location details
@@ -22,15 +22,15 @@ def check_text(field: str, value: object, limit: int, *, required: bool = False)
     """Return the text, or None when absent; refuse non-strings and text over the limit."""
     if value is None or value == "":
         if required:
-            raise ValidationFailed(f"{field} is required", field=field)
+            raise ValidationFailed(f"{said(field)} is required", field=field)
         return None
     if not isinstance(value, str):
-        raise ValidationFailed(f"{field} must be text", field=field)
+        raise ValidationFailed(f"{said(field)} must be text", field=field)
     if required and not value.strip():
-        raise ValidationFailed(f"{field} is required", field=field)
+        raise ValidationFailed(f"{said(field)} is required", field=field)
     if len(value) > limit:
         raise ValidationFailed(
-            f"{field} is {len(value)} characters long; the limit is {limit}",
+            f"{said(field)} is {len(value)} characters long; the limit is {limit}",
             field=field,
             limit=limit,
             length=len(value),
@@ -41,7 +41,7 @@ def check_text(field: str, value: object, limit: int, *, required: bool = False)
 def check_count(field: str, value: object, *, minimum: int = 1) -> int:
     """A whole number of at least `minimum` (quantities, capacities)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValidationFailed(f"{field} must be a whole number of at least {minimum}", field=field)
+        raise ValidationFailed(f"{said(field)} must be a whole number of at least {minimum}", field=field)
     return value
 
 

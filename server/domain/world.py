@@ -28,6 +28,7 @@ class Actor:
 
     user_id: str | None = None
     role: str | None = None
+    name: str | None = None  # the user's name, written into the log entries they make
 
 
 SYSTEM = Actor()

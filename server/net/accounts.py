@@ -16,8 +16,10 @@ import nanoid
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from server.domain.errors import Conflict, NotFound, ValidationFailed
+from server.domain import pin as pins
+from server.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.domain.roles import Role
+from server.protocol import iso
 from server.storage.models import AuditRow, UserRow
 
 USERS = UserRow.__table__  # type: ignore[attr-defined]
@@ -77,6 +79,62 @@ class Accounts:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(USERS).where(USERS.c.token_hash == token_hash(token))).first()
         return None if row is None or row.revoked_at is not None else _user(row)
+
+    # --- the lock screen's PIN (rules in server/domain/pin.py) -------------------------------
+    # Answered by the hub (protocol: `account=True`): no event, no stored result; the PIN is in
+    # no log, no audit row and no answer, and only its salted hash is kept.
+    def _pin_row(self, conn: Any, user_id: str | None) -> Any:
+        row = conn.execute(sa.select(USERS).where(USERS.c.id == user_id)).first() if user_id else None
+        if row is None or row.revoked_at is not None:
+            raise Forbidden("only a signed-in user has a PIN")
+        return row
+
+    def pin_status(self, user_id: str | None, now: datetime) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = self._pin_row(conn, user_id)
+        locked = row.pin_locked_until is not None and now < row.pin_locked_until
+        return {"pin_set": row.pin_hash is not None, **({"locked_until": iso(row.pin_locked_until)} if locked else {})}
+
+    def set_pin(self, user_id: str | None, pin: str, current_pin: str | None, now: datetime) -> None:
+        """Choose a PIN; changing one needs the current PIN (a wrong one counts as a guess)."""
+        new = pins.check_pin(pin)
+        with self.engine.begin() as conn:
+            row = self._pin_row(conn, user_id)
+            if row.pin_hash is not None:
+                if current_pin is None:
+                    raise Forbidden("a PIN is set already; give the current PIN to change it", field="current_pin")
+                refused = self._check(conn, row, current_pin, now)
+            else:
+                refused = None
+            if refused is None:
+                conn.execute(USERS.update().where(USERS.c.id == row.id).values(
+                    pin_hash=pins.hash_pin(new, secrets.token_bytes(16)), pin_failures=0, pin_locked_until=None))  # fmt: skip
+        if refused is not None:
+            raise refused  # after the commit: the wrong PIN stays counted
+
+    def verify_pin(self, user_id: str | None, pin: str, now: datetime) -> None:
+        """Nothing if the PIN is right; else a refusal, with the wrong PIN counted."""
+        with self.engine.begin() as conn:
+            row = self._pin_row(conn, user_id)
+            if row.pin_hash is None:
+                raise NotFound("no PIN is set yet; choose one first", pin_set=False)
+            refused = self._check(conn, row, pin, now)
+        if refused is not None:
+            raise refused  # after the commit: the wrong PIN stays counted
+
+    def _check(self, conn: Any, row: Any, pin: str, now: datetime) -> Forbidden | None:
+        """None if `pin` is right (the count of wrong ones cleared); else the refusal to give,
+        the wrong PIN counted and, every fifth, the PIN locked."""
+        pins.ensure_not_locked(row.pin_locked_until, now)
+        if isinstance(pin, str) and pins.pin_matches(pin, row.pin_hash):
+            if row.pin_failures:
+                conn.execute(USERS.update().where(USERS.c.id == row.id).values(pin_failures=0, pin_locked_until=None))
+            return None
+        failures = row.pin_failures + 1
+        locked = pins.lock_for(failures)
+        conn.execute(USERS.update().where(USERS.c.id == row.id).values(
+            pin_failures=failures, pin_locked_until=now + locked if locked else row.pin_locked_until))  # fmt: skip
+        return pins.refusal(failures, locked)
 
     # --- audit --------------------------------------------------------------------------------
     def audit(self, at: datetime, kind: str, **fields: str | None) -> None:

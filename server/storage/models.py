@@ -133,6 +133,7 @@ class LogEntryRow(SQLModel, table=True):
     ordinal: int  # position in the incident's log: entries of one instant keep their order
     log_timestamp: datetime = _time(nullable=False)
     dispatcher: str | None = Field(default=None, max_length=64)
+    dispatcher_name: str | None = Field(default=None, max_length=100)
     entry_type: str = Field(max_length=16)
     description: str | None = None
     change_data: dict | None = _json()
@@ -252,6 +253,11 @@ class UserRow(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime = _time(nullable=False)
     revoked_at: datetime | None = _time()
+    # The lock screen's PIN: a salted scrypt hash (never the PIN), and the count of wrong PINs
+    # since the last right one, which locks the PIN for a while (server/net/accounts.py).
+    pin_hash: str | None = Field(default=None, max_length=200)
+    pin_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    pin_locked_until: datetime | None = _time()
 
 
 class AuditRow(SQLModel, table=True):

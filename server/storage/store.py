@@ -108,6 +108,7 @@ def log_row(e: LogEntry, ordinal: int) -> dict[str, Any]:
         "ordinal": ordinal,
         "log_timestamp": e.log_timestamp,
         "dispatcher": e.dispatcher,
+        "dispatcher_name": e.dispatcher_name,
         "entry_type": e.entry_type.value,
         "description": e.description,
         "change_data": e.change_data,
@@ -331,7 +332,7 @@ class Store:
                 ),
                 log=tuple(
                     LogEntry(e["id"], iid, e["log_timestamp"], EntryType(e["entry_type"]), e["dispatcher"],
-                             e["description"], e["change_data"])  # fmt: skip
+                             e["description"], e["change_data"], e["dispatcher_name"])  # fmt: skip
                     for e in log[iid]
                 ),
                 needs=tuple(

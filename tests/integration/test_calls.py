@@ -29,8 +29,11 @@ def test_end_needs_an_outcome_and_a_rationale(desk):
     call = new_call(desk)
     error = desk.refused("call.end", call_id=call)
     assert error["code"] == "invariant" and error["details"]["missing"] == ["outcome"]
+    assert error["message"] == "the call needs an outcome before it can be ended"
     desk.ok("call.update", call_id=call, outcome="hoax")
-    assert desk.refused("call.end", call_id=call)["details"]["missing"] == ["outcome_rationale"]
+    error = desk.refused("call.end", call_id=call)
+    assert error["details"]["missing"] == ["outcome_rationale"]
+    assert error["message"] == "the call needs a reason for its outcome before it can be ended"
     desk.ok("call.update", call_id=call, outcome_rationale="children playing with the phone")
     desk.clock.advance(30)
     desk.ok("call.end", call_id=call)
@@ -53,16 +56,22 @@ def test_after_ending_outcome_and_link_are_frozen(desk):
     assert desk.refused("call.end", call_id=call)["code"] == "invariant"
 
 
-def test_create_incident_from_call_copies_the_location_and_logs_the_link(desk):
+def test_create_incident_from_call_copies_location_and_description_and_logs_the_link(desk):
+    # Finding 5 of issue 14: the caller's words did not reach the incident (its description was empty).
     call = new_call(desk, location=CASTRIES_SQUARE, description="water coming in the house")
     incident_id = desk.ok("call.create_incident", call_id=call)["incident_id"]
     incident, linked = desk.incident(incident_id), desk.world.calls[call]
     assert linked.outcome == "incident_created" and linked.incident_id == incident_id
     assert incident.location == linked.location and incident.call_ids == (call,)
-    assert [e.change_data["change"] for e in incident.log] == ["location", "call_linked"]
-    # the copy is independent: changing the call's location leaves the incident's alone
-    desk.ok("call.update", call_id=call, location={**CASTRIES_SQUARE, "name": "Castries Market"})
+    assert incident.description == "water coming in the house"
+    assert [e.change_data["change"] for e in incident.log] == ["location", "description", "call_linked"]
+    # the copies are independent: changing the call leaves the incident alone, and the other way
+    desk.ok("call.update", call_id=call, location={**CASTRIES_SQUARE, "name": "Castries Market"},
+            description="water to the windows now")  # fmt: skip
     assert desk.incident(incident_id).location.name == "Derek Walcott Square"
+    assert desk.incident(incident_id).description == "water coming in the house"
+    desk.ok("incident.update", incident_id=incident_id, description="Flooded house, family upstairs")
+    assert desk.world.calls[call].description == "water to the windows now"
     error = desk.refused("call.detach", call_id=call)
     assert "never be detached" in error["message"]
     desk.ok("call.end", call_id=call)  # incident_created needs no rationale
@@ -105,3 +114,25 @@ def test_location_entry_errors_reach_the_caller(desk):
     outside = {**CASTRIES_SQUARE, "coordinates": {"lat": 13.5, "lon": -61.0}}
     assert "outside the service area" in desk.refused("call.create", location=outside)["message"]
     assert desk.refused("call.create", description="d" * 1001)["code"] == "validation"
+
+
+def test_calls_still_active_end_with_their_incident(desk):
+    # Finding 5 of issue 14: calls stayed active after their incident ended.
+    created = new_call(desk, description="smoke from the roof")
+    incident = desk.ok("call.create_incident", call_id=created)["incident_id"]
+    attached, done = new_call(desk), new_call(desk)
+    desk.ok("call.attach", call_id=attached, incident_id=incident)
+    desk.ok("call.attach", call_id=done, incident_id=incident)
+    desk.clock.advance(30)
+    desk.ok("call.end", call_id=done)
+    ended_before = desk.world.calls[done].call_ended
+    desk.clock.advance(600)
+    outcome = desk.send("incident.close", incident_id=incident)
+    assert outcome.ok
+    closed_at = desk.incident(incident).incident_ended
+    ended_calls = [e["data"]["call"]["id"] for e in outcome.events if e["name"] == "call.ended"]
+    assert sorted(ended_calls) == sorted([created, attached])  # one event each, not for `done`
+    for call_id, outcome_kept in ((created, "incident_created"), (attached, "attached_to_incident")):
+        call = desk.world.calls[call_id]
+        assert call.state == "ended" and call.call_ended == closed_at and call.outcome == outcome_kept
+    assert desk.world.calls[done].call_ended == ended_before  # already ended: left alone

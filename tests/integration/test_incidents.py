@@ -146,3 +146,18 @@ def test_needs_are_recorded(desk):
     need = desk.ok("incident.add_need", incident_id=incident, resource_type="SHELTER", quantity=40)["need_id"]
     assert desk.incident(incident).need(need).quantity == 40
     assert desk.refused("incident.add_need", incident_id=incident, resource_type="SHELTER", quantity=0)["code"] == "validation"
+
+
+def test_refusals_name_what_is_missing_in_a_dispatchers_words(desk):
+    # Finding 6 of issue 14: refusals quoted `set incident_type, incident_priority…`.
+    incident = desk.ok("incident.create", incident_type="FLOOD")["incident_id"]
+    error = desk.refused("incident.set_state", incident_id=incident, state="queued")
+    assert error["message"] == "the incident needs a location before it can be queued"
+    assert error["details"]["missing"] == ["location"]
+    ready = desk.ready_incident()
+    desk.ok("incident.set_state", incident_id=ready, state="queued")
+    error = desk.refused("incident.update", incident_id=ready, location=None, incident_priority=None)
+    assert error["message"] == "a queued incident must keep its priority and location"
+    assert error["details"]["fields"] == ["incident_priority", "location"]
+    error = desk.refused("incident.set_state", incident_id=ready, state="active")
+    assert error["message"] == "the incident needs a unit assigned before it can be made active"

@@ -90,6 +90,10 @@ class Dispatching(RuleBasedStateMachine):
     def unassign(self, unit: str) -> None:
         self.send("unit.unassign", unit=unit)
 
+    @rule(unit=st.sampled_from(UNITS))
+    def release(self, unit: str) -> None:
+        self.send("unit.release", unit=unit)
+
     @rule(unit=st.sampled_from(UNITS), incident=incidents, state=st.sampled_from([None, "en_route"]))
     def reassign(self, unit: str, incident: str, state: str | None) -> None:
         self.send("unit.reassign", unit=unit, incident_id=incident, **({"state": state} if state else {}))

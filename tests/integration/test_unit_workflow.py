@@ -13,7 +13,7 @@ def test_new_units_start_unavailable(desk):
 def test_assign_only_from_available(desk):
     incident = desk.ready_incident()
     error = desk.refused("unit.assign", incident_id=incident, units=["E1"])
-    assert error["code"] == "invalid_transition" and "E1 is unavailable" in error["message"]
+    assert error["code"] == "invalid_transition" and "E1 is out of service" in error["message"]
     desk.available("E1", state="available_station")
     desk.ok("unit.assign", incident_id=incident, units=["E1"])
     status = desk.status("E1")
@@ -213,7 +213,7 @@ def test_reassignment_from_any_assigned_state(desk, state):
 def test_reassign_needs_an_assigned_unit(desk):
     desk.available("E1")
     error = desk.refused("unit.reassign", unit="E1", incident_id=desk.ready_incident())
-    assert error["code"] == "invalid_transition" and "use unit.assign" in error["message"]
+    assert error["code"] == "invalid_transition" and "not on an incident; assign it instead" in error["message"]
 
 
 @pytest.mark.parametrize("state", ["assigned_radio", "assigned_station", "dispatching"])
@@ -287,3 +287,84 @@ def test_timestamps_are_never_inferred(desk):
     record = desk.record(incident, "E1")
     assert record.unit_dispatched is None and record.unit_en_route is None and record.unit_on_scene is None
     assert record.unit_back_at_station == record.unit_unassigned_at
+
+
+# --- closing dead-ends (issue 14, finding 4) -------------------------------------------------
+
+
+def on_scene_then_clear(desk, callsign: str) -> str:
+    """A unit that went to an incident, worked it and reported available over the radio."""
+    incident = desk.ready_incident()
+    desk.available(callsign)
+    desk.ok("unit.assign", incident_id=incident, units=[callsign], state="on_scene")
+    desk.clock.advance(60)
+    desk.available(callsign)  # "E1 clear, available" over the radio: it stays on the incident
+    assert desk.status(callsign).assigned_to_incident_id == incident
+    return incident
+
+
+def test_release_lets_a_unit_available_over_radio_leave_its_incident(desk):
+    incident = on_scene_then_clear(desk, "E1")
+    desk.clock.advance(5)
+    outcome = desk.send("unit.release", unit="E1")
+    assert outcome.ok and outcome.result == {}
+    status, record = desk.status("E1"), desk.record(incident, "E1")
+    assert status.state == "available_radio" and status.assigned_to_incident_id is None
+    assert record.unit_unassigned_at == desk.clock.now() and record.unit_available < record.unit_unassigned_at
+    assert [e["name"] for e in outcome.events] == ["unit.unassigned"]
+    assert desk.incident(incident).state == "active"  # releasing a unit changes nothing else
+    desk.ok("incident.close", incident_id=incident)
+
+
+def test_unassign_of_a_unit_available_over_radio_releases_it(desk):
+    # `ua` used to answer "only assigned units can be unassigned": the dispatcher's word works too
+    incident = on_scene_then_clear(desk, "E1")
+    desk.ok("unit.unassign", unit="E1")
+    assert desk.status("E1").assigned_to_incident_id is None and not desk.record(incident, "E1").open
+
+
+@pytest.mark.parametrize(
+    "state, said",
+    [("on_scene", "E1 is on scene on its incident"), ("available_station", "E1 is available at station")],
+)
+def test_release_refuses_a_unit_that_has_not_cleared_or_is_on_no_incident(desk, state, said):
+    incident = desk.ready_incident()
+    desk.available("E1")
+    if state == "on_scene":
+        desk.ok("unit.assign", incident_id=incident, units=["E1"], state="on_scene")
+    else:
+        desk.available("E1", state=state)
+    error = desk.refused("unit.release", unit="E1")
+    assert error["code"] == "invalid_transition" and error["details"] == {"unit": "E1", "state": state}
+    assert said in error["message"] and "only a unit available (radio)" in error["message"]
+    assert "_" not in error["message"]
+
+
+def test_close_releases_units_that_have_cleared(desk):
+    # Finding 4: after `v` the unit stayed on the incident and `cl` said units were still assigned.
+    incident = on_scene_then_clear(desk, "E1")
+    desk.clock.advance(5)
+    outcome = desk.send("incident.close", incident_id=incident)
+    assert outcome.ok, outcome.result
+    assert [e["name"] for e in outcome.events] == ["unit.unassigned", "incident.closed"]
+    ended = desk.incident(incident)
+    assert ended.state == "ended" and ended.open_units() == ()
+    assert desk.record(incident, "E1").unit_unassigned_at == ended.incident_ended
+    assert desk.status("E1").state == "available_radio" and desk.status("E1").assigned_to_incident_id is None
+
+
+def test_close_is_refused_by_a_unit_that_has_not_cleared_naming_it_and_what_to_do(desk):
+    incident = desk.ready_incident()
+    desk.available("E1", "M1", "E2")
+    desk.ok("unit.assign", incident_id=incident, units=["E1", "M1"], state="on_scene")
+    desk.ok("unit.assign", incident_id=incident, units=["E2"])
+    desk.available("M1")  # M1 has cleared: it would be released, but the close is refused as a whole
+    error = desk.refused("incident.close", incident_id=incident)
+    assert error["code"] == "invariant" and error["details"] == {"incident_id": incident, "units": ["E1", "E2"]}
+    assert error["message"] == (
+        "cannot close yet: E1 (on scene) and E2 (assigned) are still on this incident; unassign E2 "
+        "(not yet dispatched) and when E1 has cleared, set it available (radio) or available at station, "
+        "then close it"
+    )
+    assert desk.status("M1").assigned_to_incident_id == incident  # nothing half-done
+    assert desk.incident(incident).state == "active"

@@ -60,7 +60,7 @@ async def test_an_incident_from_call_to_close_without_a_mouse(live):
         await command(pilot, "os e1")
         await until(pilot, lambda: roster_label(app, "E1") == "ON SCENE")
         await pilot.press("c")  # refused: units are still on it, and the screen says which
-        await until(pilot, lambda: "units still assigned" in message(app))
+        await until(pilot, lambda: "still on this incident" in message(app))
         await command(pilot, "avs e1 m1")
         await until(pilot, lambda: unit_state(live, "M1") == "available_station")
         await pilot.press("c")

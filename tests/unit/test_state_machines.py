@@ -1,5 +1,6 @@
 """Both state machines, every pair of states: allowed exactly where domain.md says."""
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ from server.domain.errors import InvalidTransition, InvariantViolated
 from server.domain.incident import Incident, IncidentState, IncidentUnit, check_transition, transitioned
 from server.domain.location import Place
 from server.domain.reference import Priority
-from server.domain.unit_status import UnitState, UnitStatus, path_to
+from server.domain.unit_status import UnitState, UnitStatus, path_to, words
 
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
 
@@ -70,8 +71,11 @@ def test_unit_status_transition_table(source, target):
         moved = status.moved(UnitState(target), T0 + timedelta(seconds=1))
         assert moved.state == target and moved.state_changed_at == T0 + timedelta(seconds=1)
     else:
-        with pytest.raises(InvalidTransition, match=f"from {source} to {target}"):
+        # in a dispatcher's words ("from available (radio) to en route"), never the wire's names
+        said = f"from {words(source)} to {words(target)}"
+        with pytest.raises(InvalidTransition, match=re.escape(said)) as caught:
             status.moved(UnitState(target), T0)
+        assert "_" not in caught.value.message and caught.value.details["state"] == source
 
 
 @pytest.mark.parametrize("target", ["queued", "active"])
@@ -129,3 +133,13 @@ def test_incident_unit_timestamps_never_decrease_and_freeze_when_unassigned():
 )
 def test_immediate_transitions_walk_every_intermediate_state(start, target, path):
     assert [s.value for s in path_to(UnitState(start), UnitState(target))] == path
+
+
+def test_lists_and_states_in_messages_read_as_said():
+    from server.domain.errors import join_words
+    from server.domain.incident import needed
+
+    assert join_words(["E1"]) == "E1" and join_words(["E1", "M1", "P2"]) == "E1, M1 and P2"
+    assert needed(["incident_type", "location"]) == "a type and a location"
+    assert {words(s) for s in UnitState} >= {"available (radio)", "available at station", "out of service"}
+    assert not any("_" in words(s) for s in UnitState)

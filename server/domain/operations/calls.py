@@ -5,8 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from server.domain.call import PICKABLE, Call, CallState, Outcome, ensure_active, missing_to_end
-from server.domain.errors import Conflict, InvariantViolated, ValidationFailed
+from server.domain.call import (
+    NEEDED_TO_END,
+    OUTCOME_WORDS,
+    PICKABLE,
+    Call,
+    CallState,
+    Outcome,
+    ensure_active,
+    missing_to_end,
+)
+from server.domain.errors import Conflict, InvariantViolated, ValidationFailed, join_words
 from server.domain.incident import ChangeKind as Kind
 from server.domain.incident import Incident, IncidentState, check_priority_n, ensure_open
 from server.domain.operations import log
@@ -25,8 +34,8 @@ def _parse_outcome(value: Any) -> Outcome | None:
         outcome = None
     if outcome not in PICKABLE:
         raise ValidationFailed(
-            f"outcome must be one of {', '.join(sorted(PICKABLE))}; "
-            "incident_created and attached_to_incident are set by their actions",
+            f"the outcome must be {join_words([OUTCOME_WORDS[o] for o in Outcome if o in PICKABLE]).replace(' and ', ' or ')}; "
+            "'incident created' and 'attached to an incident' are set by creating or attaching an incident",
             field="outcome",
         )
     return outcome
@@ -69,7 +78,7 @@ def update(ch: Change, call_id: str, fields: dict[str, Any]) -> Call:
         raise InvariantViolated(f"call {call_id} has ended; its outcome is frozen", call_id=call_id)
     if "outcome" in parsed and parsed["outcome"] is None and call.outcome not in PICKABLE | {None}:
         raise InvariantViolated(
-            f"the outcome {call.outcome} is set by its action; detach the call instead",
+            f"the outcome '{OUTCOME_WORDS[call.outcome]}' is set by its action; detach the call instead",
             call_id=call_id,
         )
     updated = replace(call, **parsed)
@@ -99,11 +108,19 @@ def create_incident(ch: Change, call_id: str) -> str:
     call = ch.call(call_id)
     ensure_active(call, "create an incident from it")
     _unlinked(call)
+    # Independent copies (values are immutable): the caller's words are what the dispatcher reads
+    # first, and later edits of either side leave the other alone.
     incident = Incident(
-        id=ch.new_id(), state=IncidentState.NEW, incident_created=ch.now, location=call.location
+        id=ch.new_id(),
+        state=IncidentState.NEW,
+        incident_created=ch.now,
+        location=call.location,
+        description=call.description,
     )
     if call.location is not None:
         incident, _ = log.automatic(ch, incident, Kind.LOCATION, call.location)
+    if call.description:
+        incident, _ = log.automatic(ch, incident, Kind.DESCRIPTION, call.description)
     call, incident = _link(ch, call, incident, Outcome.INCIDENT_CREATED)
     ch.emit("incident.created", incident=incident)
     ch.emit("call.updated", call=call, incident=incident)
@@ -161,6 +178,9 @@ def end(ch: Change, call_id: str) -> None:
     missing = missing_to_end(call)
     if missing:
         raise InvariantViolated(
-            f"set {', '.join(missing)} before ending the call", call_id=call_id, missing=missing
+            f"the call needs {join_words([NEEDED_TO_END[m] for m in missing])} before it can be ended",
+            call_id=call_id,
+            missing=missing,
         )
     ch.emit("call.ended", call=ch.put_call(replace(call, state=CallState.ENDED, call_ended=ch.now)))
+

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from server.domain.errors import InvariantViolated, ValidationFailed
-from server.domain.incident import ChangeKind as Kind
+from server.domain.call import CallState
+from server.domain.errors import InvariantViolated, ValidationFailed, join_words
 from server.domain.incident import (
+    FIELD_WORDS,
     Incident,
     IncidentState,
     Need,
@@ -16,8 +17,10 @@ from server.domain.incident import (
     ensure_open,
     transitioned,
 )
+from server.domain.incident import ChangeKind as Kind
 from server.domain.location import Location, location_from_wire
 from server.domain.operations import log
+from server.domain.operations.release import blocking_close, release_cleared
 from server.domain.operations.resources import release_all
 from server.domain.reference import Priority
 from server.domain.resources import ResourceType
@@ -43,7 +46,7 @@ def _parse_priority(value: Any) -> Priority | None:
         return Priority(value)
     except ValueError:
         raise ValidationFailed(
-            f"incident_priority must be one of A, B, C, D, N; got {value!r}", field="incident_priority"
+            f"the priority must be A, B, C, D or N; got {value!r}", field="incident_priority"
         ) from None
 
 
@@ -98,7 +101,7 @@ def _apply_fields(ch: Change, incident: Incident, parsed: dict[str, Any]) -> tup
         cleared = [n for n in ("incident_type", "incident_priority", "location") if n in parsed and parsed[n] is None]
         if cleared:
             raise InvariantViolated(
-                f"a {incident.state} incident must keep its {', '.join(cleared)}",
+                f"a {incident.state} incident must keep its {join_words([FIELD_WORDS[n] for n in cleared])}",
                 incident_id=incident.id,
                 fields=cleared,
             )
@@ -149,7 +152,7 @@ def set_state(ch: Change, incident_id: str, state: str) -> Incident:
     except ValueError:
         target = None
     if target not in manual:
-        hint = "; end an incident with incident.close" if target is IncidentState.ENDED else ""
+        hint = "; to end an incident, close it" if target is IncidentState.ENDED else ""
         raise ValidationFailed(
             f"state must be queued, active or monitored{hint}", field="state", value=state
         )
@@ -161,10 +164,24 @@ def set_state(ch: Change, incident_id: str, state: str) -> Incident:
 def close(ch: Change, incident_id: str) -> Incident:
     incident = ch.incident(incident_id)
     ensure_open(incident)
-    check_transition(incident, IncidentState.ENDED)
-    incident = release_all(ch, incident)
+    check_transition(incident, IncidentState.ENDED, open_units_checked=False)
+    release_cleared(ch, incident_id)  # units available over radio have cleared: they let go
+    blocking_close(ch, incident_id)  # any other unit still holds it open, named with what to do
+    incident = release_all(ch, ch.incident(incident_id))
     moved = transitioned(incident, IncidentState.ENDED, ch.now)
-    return log.record(ch, moved, Kind.STATE, IncidentState.ENDED.value, "incident.closed")
+    closed = log.record(ch, moved, Kind.STATE, IncidentState.ENDED.value, "incident.closed")
+    end_calls_with(ch, closed)
+    return closed
+
+
+def end_calls_with(ch: Change, incident: Incident) -> None:
+    """An incident has ended: its calls still active end with it, at the same moment; their
+    outcome (incident created / attached) stays as it is."""
+    for call_id in incident.call_ids:
+        call = ch.call(call_id)
+        if not call.ended:
+            ended = replace(call, state=CallState.ENDED, call_ended=incident.incident_ended)
+            ch.emit("call.ended", call=ch.put_call(ended))
 
 
 def note(ch: Change, incident_id: str, text: Any) -> str:
@@ -182,7 +199,7 @@ def add_need(ch: Change, incident_id: str, resource_type: Any, quantity: Any) ->
         kind = ResourceType(resource_type)
     except ValueError:
         raise ValidationFailed(
-            f"resource_type must be one of {', '.join(ResourceType)}", field="resource_type"
+            f"the resource type must be {join_words(list(ResourceType)).replace(' and ', ' or ')}", field="resource_type"
         ) from None
     need = Need(id=ch.new_id(), resource_type=kind, quantity=check_count("quantity", quantity))
     ch.emit("incident.updated", incident=ch.put_incident(incident.with_need(need)))

@@ -27,6 +27,7 @@ def automatic(ch: Change, incident: Incident, kind: Kind, value: Any) -> tuple[I
         log_timestamp=ch.now,
         entry_type=EntryType.AUTOMATIC,
         dispatcher=ch.actor.user_id,
+        dispatcher_name=ch.actor.name,
         change_data={"change": kind.value, "value": loggable(value)},
     )
     return incident.logged(entry), entry
@@ -48,6 +49,7 @@ def manual(ch: Change, incident: Incident, text: str) -> tuple[Incident, LogEntr
         log_timestamp=ch.now,
         entry_type=EntryType.MANUAL,
         dispatcher=ch.actor.user_id,
+        dispatcher_name=ch.actor.name,
         description=text,
     )
     return ch.put_incident(incident.logged(entry)), entry

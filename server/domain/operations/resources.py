@@ -44,7 +44,7 @@ def update(ch: Change, resource_id: str, fields: dict[str, Any]) -> Resource:
     held = allocated_at(ch, resource_id)
     if updated.in_use < held:
         raise InvariantViolated(
-            f"{resource.name}: in_use {updated.in_use} is below the {held} held by allocations",
+            f"{resource.name}: in use {updated.in_use} is below the {held} held for incidents",
             resource_id=resource_id,
             allocated=held,
         )

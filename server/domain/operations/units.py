@@ -11,11 +11,12 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from server.domain.errors import Forbidden, InvalidTransition, InvariantViolated, ValidationFailed
+from server.domain.errors import Forbidden, InvalidTransition, InvariantViolated, ValidationFailed, join_words
 from server.domain.incident import ChangeKind as Kind
 from server.domain.incident import Incident, IncidentState, IncidentUnit, ensure_open
 from server.domain.operations import log
 from server.domain.operations.incidents import change_state
+from server.domain.operations.release import leave_incident
 from server.domain.reference import Unit
 from server.domain.unit_status import (
     ASSIGNED,
@@ -28,6 +29,7 @@ from server.domain.unit_status import (
     UnitStatus,
     assigned_state_for,
     path_to,
+    words,
 )
 from server.domain.values import Coordinates, Staffing
 from server.domain.world import AlertRequest, Change
@@ -50,7 +52,7 @@ def _parse_state(value: Any, allowed: tuple[UnitState, ...] | frozenset[UnitStat
         state = None
     if state not in allowed:
         raise ValidationFailed(
-            f"state must be one of {', '.join(sorted(s.value for s in allowed))}; got {value!r}",
+            f"{value!r} is not a state to use here; the unit can be set {join_words(sorted(words(s) for s in allowed))}",
             field="state",
         )
     return state
@@ -96,20 +98,6 @@ def _walk(ch: Change, unit: Unit, target: UnitState) -> UnitStatus:
     return status
 
 
-def _leave_attached(ch: Change, unit: Unit, status: UnitStatus) -> UnitStatus:
-    """A unit available over radio may still be attached to its last incident: end that
-    assignment (no state change) before it joins another."""
-    if status.assigned_to_incident_id is None:
-        return status
-    incident = ch.incident(status.assigned_to_incident_id)
-    record = incident.open_unit_for(unit.id)
-    assert record is not None, "an attached unit always has an open IncidentUnit"
-    incident = ch.put_incident(incident.with_unit(record.closed(ch.now)))
-    status = ch.put_status(status.detached())
-    ch.emit("unit.unassigned", unit=status, incident=incident)
-    return status
-
-
 def assign(ch: Change, incident_id: str, callsigns: list[Any], state: Any = None) -> list[str]:
     target = _parse_state(state, IMMEDIATE) if state is not None else None
     incident = ch.incident(incident_id)
@@ -124,11 +112,11 @@ def assign(ch: Change, incident_id: str, callsigns: list[Any], state: Any = None
         status = ch.status(unit.id)
         if status.state not in AVAILABLE:
             raise InvalidTransition(
-                f"{unit.callsign} is {status.state}; only available units can be assigned",
+                f"{unit.callsign} is {words(status.state)}; only an available unit can be assigned",
                 unit=unit.callsign,
                 state=status.state.value,
             )
-        status = _leave_attached(ch, unit, status)
+        status = leave_incident(ch, unit, status)  # it had cleared its last incident
         incident = ch.incident(incident_id)
         record = IncidentUnit(
             id=ch.new_id(),
@@ -149,18 +137,50 @@ def assign(ch: Change, incident_id: str, callsigns: list[Any], state: Any = None
 
 
 def unassign(ch: Change, callsign: Any) -> None:
-    """Undo a mistaken assignment before dispatch."""
+    """Undo a mistaken assignment before dispatch; for a unit available over radio that is still
+    on its incident, unassigning is releasing it (what a dispatcher means by either word)."""
     unit = _unit(ch, callsign)
     status = ch.status(unit.id)
+    if status.state is U.AVAILABLE_RADIO and status.assigned_to_incident_id is not None:
+        leave_incident(ch, unit, status)
+        return
     if status.state not in ASSIGNED:
         raise InvalidTransition(
-            f"{unit.callsign} is {status.state}; only an assigned, not yet dispatched unit can be "
-            "unassigned (otherwise set its state)",
+            f"{unit.callsign} is {words(status.state)}; only a unit not yet dispatched can be unassigned. "
+            + _how_to_free(unit.callsign, status),
             unit=unit.callsign,
             state=status.state.value,
         )
     back = U.AVAILABLE_STATION if status.state is U.ASSIGNED_STATION else U.AVAILABLE_RADIO
     _enter(ch, unit, back)
+
+
+def _how_to_free(callsign: str, status: UnitStatus) -> str:
+    """What a dispatcher does to get a unit off its incident, from where it is now."""
+    if status.assigned_to_incident_id is None:
+        return f"{callsign} is not on an incident."
+    if status.state in ASSIGNED:
+        return f"Unassign {callsign} (it has not been dispatched)."
+    return (
+        f"When {callsign} has cleared, set it available (radio) and release it, "
+        "or set it available at station."
+    )
+
+
+def release(ch: Change, callsign: Any) -> None:
+    """A unit available over radio has cleared its incident: it leaves it, staying available."""
+    unit = _unit(ch, callsign)
+    status = ch.status(unit.id)
+    if status.state is not U.AVAILABLE_RADIO or status.assigned_to_incident_id is None:
+        raise InvalidTransition(
+            f"{unit.callsign} is {words(status.state)}"
+            + ("" if status.assigned_to_incident_id is None else " on its incident")
+            + "; only a unit available (radio) that is still on its incident can be released. "
+            + _how_to_free(unit.callsign, status),
+            unit=unit.callsign,
+            state=status.state.value,
+        )
+    leave_incident(ch, unit, status)
 
 
 def reassign(ch: Change, callsign: Any, incident_id: str, state: Any = None) -> list[str]:
@@ -169,7 +189,7 @@ def reassign(ch: Change, callsign: Any, incident_id: str, state: Any = None) -> 
     status = ch.status(unit.id)
     if status.assigned_to_incident_id is None:
         raise InvalidTransition(
-            f"{unit.callsign} is not assigned to an incident; use unit.assign",
+            f"{unit.callsign} is not on an incident; assign it instead",
             unit=unit.callsign,
             state=status.state.value,
         )
@@ -215,7 +235,7 @@ def dispatch(ch: Change, incident_id: str, callsigns: list[Any] | None = None) -
         state = ch.status(unit.id).state
         if state not in ASSIGNED and state not in PROGRESS:
             raise InvalidTransition(
-                f"{unit.callsign} is {state} and cannot be dispatched; reassign it",
+                f"{unit.callsign} is {words(state)} and cannot be dispatched; reassign it",
                 unit=unit.callsign,
                 state=state.value,
             )
@@ -244,8 +264,8 @@ def confirm_dispatch(ch: Change, callsign: Any) -> None:
     status = ch.status(unit.id)
     if status.state not in ASSIGNED and status.state is not U.DISPATCHING:
         raise InvalidTransition(
-            f"{unit.callsign} is {status.state}; only an assigned or dispatching unit can be "
-            "confirmed as dispatched",
+            f"{unit.callsign} is {words(status.state)}; only an assigned unit or one being alerted can "
+            "be confirmed as dispatched",
             unit=unit.callsign,
             state=status.state.value,
         )
@@ -312,7 +332,7 @@ def set_state(ch: Change, callsign: Any, state: Any) -> None:
     status = ch.status(unit.id)
     if ch.actor.role == "unit" and status.state in LOCKED_FOR_UNIT:
         raise Forbidden(
-            f"{unit.callsign} is {status.state}; a unit cannot change its own state now",
+            f"{unit.callsign} is {words(status.state)}; a unit cannot change its own state now",
             unit=unit.callsign,
         )
     if target is U.DISPATCHED:

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from server.config import ConfigError as SettingsError
+
 DEFAULT_ATTEMPTS = 4
 DEFAULT_RETRY_S = 2.0  # first retry after this; each later one waits three times as long
 DEFAULT_TIMEOUT_S = 10.0
@@ -25,8 +27,9 @@ SMTP_KEYS = {"smtp", "to", "from", "starttls", "tls", "user", "password_env", "t
 WEBHOOK_KEYS = {"url", "to", "secret_env", "timeout", "attempts", "retry_s"}
 
 
-class ConfigError(ValueError):
-    """A target's config cannot be used; the message names the key and the problem."""
+class ConfigError(SettingsError):
+    """A target's config cannot be used; the message names the key and the problem (a kind of
+    settings error, so the CLI reports both alike)."""
 
 
 @dataclass(frozen=True, slots=True)

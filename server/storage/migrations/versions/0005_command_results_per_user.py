@@ -5,14 +5,14 @@ answers or blocks another user's command. Existing rows keep their user; rows wi
 (none are written by clients) get the empty key.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004_log_names_and_pins
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004_log_names_and_pins"
 branch_labels = None
 depends_on = None
 
