@@ -63,9 +63,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = _settings(args)  # a bad settings file is reported by main (exit 2)
     try:
-        asyncio.run(serve_forever(_settings(args)))
-    except ConfigError as error:
+        asyncio.run(serve_forever(settings))
+    except ConfigError as error:  # an alert target's config, found when serving starts
         print(f"hurrinet-server serve: {error}", file=sys.stderr)
         return 1
     return 0
