@@ -3,8 +3,8 @@
     python bench/workstation.py [--incidents 10000] [--units 2000] [--changes 200]
                                 [--burst-incidents 2000] [--burst 1000]
 
-1. Start to first paint: from creating the app to the first frame that shows the board full,
-   with a snapshot of N incidents and M units arriving over a real websocket on 127.0.0.1.
+1. Start to first paint: from creating the app to the first frame that shows the board, with
+   a snapshot of N incidents and M units arriving in parts over a real websocket on 127.0.0.1.
 2. One board row change to screen: an event changing a visible incident, from the server's
    send to the frame that shows it (p50, p99).
 3. A burst of 1,000 events with 2,000 incidents loaded: from the first send to the frame
@@ -61,9 +61,13 @@ def incident(rng: random.Random, n: int, units: list[dict]) -> dict:
         "call_ids": [], "needs": [],
         "units": [{"id": f"R{n}{u['callsign']}", "unit_id": u["id"], "callsign": u["callsign"],
                    "unit_assigned_at": iso(created), "unit_dispatched": iso(created)} for u in assigned],
-        "log": [{"id": f"L{n}-{k}", "log_timestamp": iso(created), "dispatcher": "maria", "entry_type": "automatic",
-                 "change_data": {"change": "state", "value": "queued"}} for k in range(3)],
     }  # fmt: skip
+
+
+def log_entries(item: dict) -> list[dict]:
+    return [{"id": f"L{item['id']}-{k}", "incident_id": item["id"], "log_timestamp": item["incident_created"],
+             "dispatcher": "maria", "dispatcher_name": "Maria", "entry_type": "automatic",
+             "change_data": {"change": "state", "value": "queued"}} for k in range(3)]  # fmt: skip
 
 
 def snapshot(incidents: int, units: int, seed: int = 1) -> dict:
@@ -76,11 +80,36 @@ def snapshot(incidents: int, units: int, seed: int = 1) -> dict:
         "status": {"state": rng.choice(["available_radio", "en_route", "on_scene", "unavailable"]),
                    "state_changed_at": iso(START), "staffing": {"officers": 1, "subofficers": 1, "crew": 2}},
     } for n in range(units)]  # fmt: skip
+    items = [incident(rng, n, unit_list) for n in range(incidents)]
     return {
         "seq": 0, "deployment": {"name": "Bench", "timezone": "America/St_Lucia"}, "districts": [],
         "stations": stations, "incident_types": [], "units": unit_list, "gazetteer": [], "calls": [], "resources": [],
-        "incidents": [incident(rng, n, unit_list) for n in range(incidents)],
+        "incidents": items, "log_entries": [e for i in items if i["state"] != "ended" for e in log_entries(i)],
     }  # fmt: skip
+
+
+def parts(data: dict, budget: int = 32 * 1024) -> list[dict]:
+    """The snapshot cut as the server cuts it (protocol 2): reference data and units first, then
+    open incidents with their log entries, ended incidents last."""
+    reference = {k: data[k] for k in ("deployment", "districts", "stations", "incident_types", "gazetteer")}
+    logs: dict[str, list] = {}
+    for entry in data["log_entries"]:
+        logs.setdefault(entry["incident_id"], []).append(entry)
+    order = [("units", u) for u in data["units"]]
+    open_first = sorted(data["incidents"], key=lambda i: i["state"] == "ended")
+    for item in open_first:
+        order.append(("incidents", item))
+        order += [("log_entries", e) for e in logs.get(item["id"], ())]
+    out, current, size = [], {**reference}, 0
+    for kind, entity in order:
+        length = len(json.dumps(entity))
+        if size + length > budget and size:
+            out.append(current)
+            current, size = {}, 0
+        current.setdefault(kind, []).append(entity)
+        size += length
+    out.append(current)
+    return out
 
 
 class StandIn:
@@ -90,13 +119,20 @@ class StandIn:
         self.data = data
         self.seq = data["seq"]
         self.queue: asyncio.Queue[str] = asyncio.Queue()
-        # Encoded before the clock starts: the server's cost of a snapshot is bench/hub.py's business.
+        # Encoded before the clock starts: the server's cost of a snapshot is bench/server.py's.
+        cut = parts(data)
         self.welcome = json.dumps({"type": "welcome", "user": "bench", "role": "dispatcher",
-                                   "seq": self.seq, "mode": "snapshot", "snapshot": data})  # fmt: skip
+                                   "seq": self.seq, "mode": "snapshot", "parts": len(cut)})  # fmt: skip
+        self.parts = [json.dumps({"type": "snapshot", "seq": self.seq, "part": n, "parts": len(cut), "data": body})
+                      for n, body in enumerate(cut)]  # fmt: skip
 
     async def handler(self, connection) -> None:
         await connection.recv()
         await connection.send(self.welcome)
+        for n, part in enumerate(self.parts):  # two in flight, the next on each acknowledgement
+            await connection.send(part)
+            if n >= 1:
+                await connection.recv()
         sender = asyncio.create_task(self._send(connection))
         try:
             await connection.wait_closed()
@@ -108,7 +144,8 @@ class StandIn:
             await connection.send(await self.queue.get())
 
     def event(self, entity: dict) -> float:
-        """Queue a change of one incident; return the moment it was handed over for sending."""
+        """Queue a change of one incident (its id and the fields that changed); return the moment
+        it was handed over for sending."""
         self.seq += 1
         frame = {"type": "event", "seq": self.seq, "name": "incident.updated", "at": iso(START),
                  "caused_by": None, "data": {"incident": entity}}  # fmt: skip
@@ -170,7 +207,7 @@ async def first_paint(incidents: int, units: int) -> None:
 
     async def body(app, pilot, stand_in, shown, began, painted):
         print(f"1. first paint, {incidents:,} incidents + {units:,} units ({size:.1f} MB snapshot): "
-              f"{(painted - began) * 1000:.0f} ms (target ≤ 800 ms)")  # fmt: skip
+              f"{(painted - began) * 1000:.0f} ms (target ≤ 1,000 ms)")  # fmt: skip
 
     await run_app(data, body)
 
@@ -183,8 +220,8 @@ async def row_changes(incidents: int, units: int, changes: int) -> None:
         replica = app.state.link.replica
         delays = []
         for n in range(changes):
-            entity = dict(replica.incidents[board.keys[n % 20]])  # a row on screen
-            entity["location"] = {**entity["location"], "name": f"Moved {n}"}
+            row = replica.incidents[board.keys[n % 20]]  # a row on screen
+            entity = {"id": row["id"], "location": {**row["location"], "name": f"Moved {n}"}}
             sent = stand_in.event(entity)
             seq = stand_in.seq
             shown_at = await first_frame_after(shown, sent, lambda s=seq: replica.seq == s)  # noqa: B023
@@ -207,8 +244,7 @@ async def burst(incidents: int, units: int, events: int) -> None:
         ids = list(replica.incidents)
         first = None
         for _ in range(events):
-            entity = dict(replica.incidents[rng.choice(ids)])
-            entity["state"] = rng.choice(STATES[:-1])  # moves rows around the board
+            entity = {"id": rng.choice(ids), "state": rng.choice(STATES[:-1])}  # moves rows around the board
             sent = stand_in.event(entity)
             first = first or sent
         final = stand_in.seq
