@@ -199,20 +199,29 @@ async def until_result(ws) -> None:
 
 
 # --- the rows ------------------------------------------------------------------------------------------
-async def durable(server, seconds: float = 3.0, in_flight: int = 32) -> float:
+async def durable(server, seconds: float = 3.0, in_flight: int = 32, connections: int = 4) -> float:
+    """Commands per second with `in_flight` outstanding, pipelined over a few connections (each
+    connection also receives every other connection's events, as positions do)."""
     async with server as (port, token, _, _):
-        sessions = [await open_session(port, token) for _ in range(in_flight)]
+        sessions = [await open_session(port, token) for _ in range(connections)]
         done = 0
         deadline = time.perf_counter() + seconds
 
         async def loop(ws) -> None:
             nonlocal done
-            n = 0
-            while time.perf_counter() < deadline:
+            n, outstanding = 0, 0
+            for _ in range(in_flight // connections):
                 n += 1
+                outstanding += 1
                 await ws.send(command_frame(n, False))
+            while outstanding:
                 await until_result(ws)
+                outstanding -= 1
                 done += 1
+                if time.perf_counter() < deadline:
+                    n += 1
+                    outstanding += 1
+                    await ws.send(command_frame(n, False))
 
         started = time.perf_counter()
         await asyncio.gather(*(loop(ws) for ws in sessions))
