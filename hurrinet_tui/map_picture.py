@@ -173,11 +173,6 @@ def incident_key(incident: Entity) -> tuple[int, str]:
     return PRIORITY_ORDER.get(incident.get("incident_priority"), 5), incident["incident_created"]
 
 
-def _unit_rank(unit: Entity) -> int:
-    state = unit["status"]["state"]
-    return 0 if state in AT_WORK else 2 if state == "unavailable" else 1
-
-
 def compose(
     view: View,
     layer: Layer,
@@ -201,20 +196,24 @@ def compose(
         if incident is not selected:
             _place_incident(picture, cell, incident, chosen=False)
     # A unit that never sent a fix is at its station: the station's ⌂ stands for all of them.
-    placed = [u for u in units if u["callsign"] not in marks.recommended]
+    # One pass sorts the rest into at work, idle and out of service (2,000 units move a frame).
     at_station: dict[str, list[Entity]] = {}
-    for unit in placed:
-        if unit["status"].get("coordinates") is None and unit["station_id"] in stations:
+    ranked: tuple[list[Entity], list[Entity], list[Entity]] = ([], [], [])
+    for unit in units:
+        status = unit["status"]
+        if unit["callsign"] in marks.recommended:
+            continue
+        if status.get("coordinates") is None and unit["station_id"] in stations:
             at_station.setdefault(unit["station_id"], []).append(unit)
-    loose = [u for u in placed if u["status"].get("coordinates") is not None or u["station_id"] not in stations]
-    for unit in sorted(loose, key=_unit_rank):
-        if _unit_rank(unit) == 0:
-            _place_unit(picture, cell, unit, stations, recommended=False)
+        else:
+            state = status["state"]
+            ranked[0 if state in AT_WORK else 2 if state == "unavailable" else 1].append(unit)
+    for unit in ranked[0]:
+        _place_unit(picture, cell, unit, stations, recommended=False)
     for station in stations.values():
         _place_station(picture, cell, station, at_station.get(station["id"], []))
-    for unit in sorted(loose, key=_unit_rank):
-        if _unit_rank(unit) != 0:
-            _place_unit(picture, cell, unit, stations, recommended=False)
+    for unit in ranked[1] + ranked[2]:
+        _place_unit(picture, cell, unit, stations, recommended=False)
     for label in labels:
         picture.label(cell(label["lat"], label["lon"]), label["name"], "map--district")
     return picture
@@ -260,7 +259,14 @@ def _place_unit(picture: Picture, cell, unit: Entity, stations: dict[str, Entity
     if point is None:
         picture.without_position.append(unit["id"])
         return
+    spot = cell(*point)
+    if spot is None:
+        picture.off_canvas += 1
+        return
+    if not recommended and picture.taken[spot[1] * picture.cols + spot[0]]:
+        picture.hidden += 1  # decided before any label is made: most units of a crowded map end here
+        return
     state = unit["status"]["state"]
     style = "map--recommended" if recommended else UNIT_STYLE.get(state, "map--unit-out")
     label = unit["callsign"] + (RECOMMENDED_MARK if recommended else "")
-    picture.place(cell(*point), UNIT_GLYPH.get(state, "?"), style, label, style, nudge=recommended)
+    picture.place(spot, UNIT_GLYPH.get(state, "?"), style, label, style, nudge=recommended)
