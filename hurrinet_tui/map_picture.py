@@ -189,31 +189,42 @@ def compose(
     selected = next((i for i in open_incidents if i["id"] == marks.selected), None)
     if selected is not None:
         _place_incident(picture, cell, selected, chosen=True)
-    recommended = [u for u in units if u["callsign"] in marks.recommended]
-    for unit in recommended:
+    wanted = marks.recommended
+    for unit in [u for u in units if u["callsign"] in wanted] if wanted else ():
         _place_unit(picture, cell, unit, stations, recommended=True)
     for incident in sorted(open_incidents, key=incident_key):
         if incident is not selected:
             _place_incident(picture, cell, incident, chosen=False)
     # A unit that never sent a fix is at its station: the station's ⌂ stands for all of them.
-    # One pass sorts the rest into at work, idle and out of service (2,000 units move a frame).
+    # One pass projects the rest and sorts them into at work and the others; this loop runs for
+    # 2,000 units a frame, so it does the sums inline.
     at_station: dict[str, list[Entity]] = {}
-    ranked: tuple[list[Entity], list[Entity], list[Entity]] = ([], [], [])
+    at_work: list[tuple[int, Entity]] = []
+    others: list[tuple[int, Entity]] = []
+    idle: list[tuple[int, Entity]] = []
+    ax, bx, ay, by, cols, rows = view.ax, view.bx, view.ay, view.by, view.cols, view.rows
     for unit in units:
-        status = unit["status"]
-        if unit["callsign"] in marks.recommended:
+        if wanted and unit["callsign"] in wanted:
             continue
-        if status.get("coordinates") is None and unit["station_id"] in stations:
-            at_station.setdefault(unit["station_id"], []).append(unit)
-        else:
-            state = status["state"]
-            ranked[0 if state in AT_WORK else 2 if state == "unavailable" else 1].append(unit)
-    for unit in ranked[0]:
-        _place_unit(picture, cell, unit, stations, recommended=False)
+        status = unit["status"]
+        coordinates = status.get("coordinates")
+        if coordinates is None:
+            if unit["station_id"] in stations:
+                at_station.setdefault(unit["station_id"], []).append(unit)
+            else:
+                picture.without_position.append(unit["id"])
+            continue
+        col, row = int((ax * coordinates["lon"] + bx) // 2), int((ay * coordinates["lat"] + by) // 4)
+        if not (0 <= col < cols and 0 <= row < rows):
+            picture.off_canvas += 1
+            continue
+        state = status["state"]
+        (at_work if state in AT_WORK else idle if state != "unavailable" else others).append((row * cols + col, unit))
+    _place_units(picture, at_work)
     for station in stations.values():
         _place_station(picture, cell, station, at_station.get(station["id"], []))
-    for unit in ranked[1] + ranked[2]:
-        _place_unit(picture, cell, unit, stations, recommended=False)
+    _place_units(picture, idle)
+    _place_units(picture, others)
     for label in labels:
         picture.label(cell(label["lat"], label["lon"]), label["name"], "map--district")
     return picture
@@ -252,6 +263,18 @@ def _place_incident(picture: Picture, cell, incident: Entity, chosen: bool) -> N
     style = "map--selected" if chosen else f"map--incident-{(priority or 'none').lower()}"
     label = PRIORITY_MARK.get(priority, "") + ("]" if chosen else "")
     picture.place(cell(*point), priority or "?", style, label, style, before="[" if chosen else "")
+
+
+def _place_units(picture: Picture, units: list[tuple[int, Entity]]) -> None:
+    """Units already projected (cell index, unit), in the order they claim their cells."""
+    taken, cols = picture.taken, picture.cols
+    for index, unit in units:
+        if taken[index]:
+            picture.hidden += 1  # decided before any label is made: most units of a crowded map end here
+            continue
+        state = unit["status"]["state"]
+        style = UNIT_STYLE.get(state, "map--unit-out")
+        picture.place((index % cols, index // cols), UNIT_GLYPH.get(state, "?"), style, unit["callsign"], style)
 
 
 def _place_unit(picture: Picture, cell, unit: Entity, stations: dict[str, Entity], recommended: bool) -> None:

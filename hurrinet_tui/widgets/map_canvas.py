@@ -55,6 +55,7 @@ class MapCanvas(Widget, can_focus=True):
         self.counts = Counts()
         self._layer: tuple[View, int, Layer] | None = None  # the view, which outlines, their cells
         self._strips: list[Strip] | None = None
+        self._styles: dict[str | None, Style] = {}  # per theme: looking them up each frame costs more than drawing
 
     # --- what to show ---------------------------------------------------------------------------
     @property
@@ -104,7 +105,7 @@ class MapCanvas(Widget, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strips = None  # the theme changed: same cells, new styles
+        self._strips, self._styles = None, {}  # the theme changed: same cells, new styles
 
     def render_line(self, y: int) -> Strip:
         if self._strips is None:
@@ -133,8 +134,10 @@ class MapCanvas(Widget, can_focus=True):
         return self._strips_of(picture)
 
     def _strips_of(self, picture: Picture) -> list[Strip]:
-        base = self.rich_style
-        styles: dict[str | None, Style] = {None: base}
+        styles = self._styles
+        if None not in styles:
+            styles[None] = self.rich_style
+        base = styles[None]
         chars, keys, cols = picture.chars, picture.styles, picture.cols
         strips = []
         for row in range(picture.rows):
