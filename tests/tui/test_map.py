@@ -4,13 +4,17 @@ highlighted."""
 
 from __future__ import annotations
 
+import copy
+
+from hurrinet_tui.app import HurriNetApp
 from hurrinet_tui.map_picture import UNIT_GLYPH
 from hurrinet_tui.map_projection import Area
 from hurrinet_tui.map_projection import view as make_view
 from hurrinet_tui.screens.map import MapScreen
+from tests.support import scene
 from tests.support.desk import CASTRIES_SQUARE
 
-from .conftest import live_app, until
+from .conftest import CONNECTED, StaticLink, live_app, until
 
 
 def cell_text(canvas, col: int, row: int, length: int = 1) -> str:
@@ -90,6 +94,18 @@ async def test_a_station_and_the_selected_incident_are_drawn_in_their_cells(stat
         assert at_station and cell_text(canvas, col + 1, row, len(label)) == label
 
 
+async def test_a_deployment_without_outlines_still_maps_its_points(scene_snapshot):
+    snapshot = copy.deepcopy(scene_snapshot)
+    del snapshot["deployment"]["outlines"]
+    app = HurriNetApp(StaticLink(snapshot, CONNECTED), now=lambda: scene.NOW, start_link=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_map(pilot)
+        picture = screen.canvas.picture
+        assert not any(0x2800 <= ord(c) <= 0x28FF for c in picture.chars)  # no braille: nothing to outline
+        assert "⌂" in picture.chars and "[" in picture.chars  # stations and the selected incident
+        assert "no outlines" in str(screen.title_line.render())
+
+
 async def test_keys_pan_zoom_walk_and_reset(static_app):
     app = static_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -123,6 +139,8 @@ async def test_the_map_follows_events_and_highlights_the_recommended_units(live)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.state.link.status.connected)
         link = app.state.link
+        # The outlines came over the wire in the snapshot's deployment.
+        assert {line["kind"] for line in link.replica.deployment["outlines"]["lines"]} == {"coast", "boundary"}
         for callsign in ("E1", "M1", "P1"):
             await link.command("unit.set_state", {"unit": callsign, "state": "available_station"})
         created = await link.command("incident.create", {"incident_type": "STRFIRE", "incident_priority": "A",
