@@ -48,6 +48,7 @@ class MapScreen(AdvisoryScreen):
         self.legend = Static(Text(LEGEND), id="map-legend")
         self.recommended: tuple[str, ...] = ()
         self.recommended_for: str | None = None
+        self._title_shown = ""
 
     def compose(self) -> ComposeResult:
         yield self.title_line
@@ -146,6 +147,9 @@ class MapScreen(AdvisoryScreen):
             if self.recommended:
                 text.append(" · recommended ✓ " + " ".join(self.recommended), style="bold")
         text.no_wrap, text.overflow = True, "ellipsis"
+        if text.markup == self._title_shown:
+            return  # units move every second: an unchanged title must not cost a layout pass
+        self._title_shown = text.markup
         self.title_line.update(text)
         self.title_line.styles.height = 2 if incident is not None else 1
 
