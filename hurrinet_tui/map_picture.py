@@ -2,7 +2,8 @@
 
 The outlines are drawn once per view into braille; every frame copies them and places the
 markers over them, most important first, so a crowded cell shows what matters: the selected
-incident, then the units recommended for it (moved aside by a cell or two rather than hidden), incidents by priority, units at work, stations
+incident, then the units recommended for it (moved aside by a cell or two rather than hidden,
+and joined to it by a dotted line), incidents by priority, units at work, stations
 (a unit that never sent a fix is at its station, and the station's ⌂ is labelled with those
 units), idle units elsewhere, and district names last. A marker is a glyph in its cell and a label beside it when
 the cells there are free; one whose cell is taken is counted, not drawn (the title says how many,
@@ -187,10 +188,13 @@ def compose(
     cell = view.cell
     open_incidents = [i for i in incidents if i["state"] != "ended"]
     selected = next((i for i in open_incidents if i["id"] == marks.selected), None)
+    wanted = marks.recommended
+    recommended = [u for u in units if u["callsign"] in wanted] if wanted else []
+    if selected is not None and recommended:
+        _draw_routes(picture, view, incident_point(selected), [unit_point(u, stations) for u in recommended])
     if selected is not None:
         _place_incident(picture, cell, selected, chosen=True)
-    wanted = marks.recommended
-    for unit in [u for u in units if u["callsign"] in wanted] if wanted else ():
+    for unit in recommended:
         _place_unit(picture, cell, unit, stations, recommended=True)
     for incident in sorted(open_incidents, key=incident_key):
         if incident is not selected:
@@ -228,6 +232,25 @@ def compose(
     for label in labels:
         picture.label(cell(label["lat"], label["lon"]), label["name"], "map--district")
     return picture
+
+
+def _draw_routes(picture: Picture, view: View, target: tuple[float, float] | None,
+                 sources: list[tuple[float, float] | None]) -> None:  # fmt: skip
+    """Straight dotted lines from each recommended unit to the selected incident, under the
+    markers: which units would come, and from where, at a glance."""
+    if target is None:
+        return
+    routes = BrailleBuffer(view.cols, view.rows)
+    end = view.dot(*target)
+    for source in sources:
+        if source is not None:
+            routes.line(*view.dot(*source), *end)
+    for i, bits in enumerate(routes.cells):
+        if bits:
+            below = picture.chars[i]
+            below_bits = ord(below) - BLANK if BLANK <= ord(below) <= BLANK + 0xFF else 0
+            picture.chars[i] = chr(BLANK + (bits | below_bits))
+            picture.styles[i] = "map--route"
 
 
 def _place_station(picture: Picture, cell, station: Entity, units: list[Entity]) -> None:

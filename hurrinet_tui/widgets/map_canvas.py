@@ -33,7 +33,7 @@ class Counts:
 
 class MapCanvas(Widget, can_focus=True):
     COMPONENT_CLASSES = {
-        "map--coast", "map--boundary", "map--district", "map--station", "map--selected", "map--recommended",
+        "map--coast", "map--boundary", "map--district", "map--station", "map--selected", "map--recommended", "map--route",
         "map--incident-a", "map--incident-b", "map--incident-c", "map--incident-d", "map--incident-n",
         "map--incident-none", *UNIT_STYLE.values(),
     }  # fmt: skip
