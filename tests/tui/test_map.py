@@ -23,10 +23,6 @@ def cell_text(canvas, col: int, row: int, length: int = 1) -> str:
     return "".join(picture.chars[start : start + length])
 
 
-def scene_board_first(app) -> str:
-    return app.main_screen.board.cursor_key
-
-
 async def open_map(pilot) -> MapScreen:
     pilot.app.main_screen.command_input.cursor_blink = False
     await pilot.pause()
@@ -37,14 +33,16 @@ async def open_map(pilot) -> MapScreen:
 
 
 def test_map_80x24(snap_compare, static_app):
-    """You should see Saint Lucia's coast and quarter boundaries in braille, the selected A fire
-    bracketed ([A!!]) in Castries, units by status glyph and callsign, the legend and key hints."""
+    """You should see Saint Lucia's coast (blue) and quarter boundaries (grey) in braille, the
+    selected people trapped at Soufrière bracketed ([A!!]), the fire in Castries (A!!, the flood
+    hidden under it and counted in the title), the wires at Gros Islet (B!), M1 en route (►),
+    stations (⌂) labelled with their units, the legend and the key hints."""
     assert snap_compare(static_app(), terminal_size=(80, 24), run_before=open_map)
 
 
 def test_map_160x50(snap_compare, static_app):
-    """You should see the island larger with the quarters' names, stations (⌂), the flood (B!)
-    and the trapped people (A!!) at Soufrière, and units at their stations or last fixes."""
+    """You should see the island larger with the quarters' names, the same incidents and
+    stations, fewer hidden markers, and the title naming the selected incident."""
     assert snap_compare(static_app(), terminal_size=(160, 50), run_before=open_map)
 
 
