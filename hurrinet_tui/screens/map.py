@@ -48,6 +48,7 @@ class MapScreen(AdvisoryScreen):
         self.legend = Static(Text(LEGEND), id="map-legend")
         self.recommended: tuple[str, ...] = ()
         self.recommended_for: str | None = None
+        self.how_far: dict[str, str] = {}  # callsign → "2.3 km 4 min", from the recommendation
         self._title_shown = ""
 
     def compose(self) -> ComposeResult:
@@ -103,6 +104,7 @@ class MapScreen(AdvisoryScreen):
             return  # the dispatcher moved on while the server answered
         rows = [r for r in value["recommendations"] if r["incident_id"] == incident_id]
         self.recommended, self.recommended_for = tuple(r["unit"] for r in rows), incident_id
+        self.how_far = {r["unit"]: distance_and_time(r) for r in rows}
         self.canvas.mark(Marks(incident_id, frozenset(self.recommended)))
         self.show_title()
         if announce:
@@ -145,7 +147,8 @@ class MapScreen(AdvisoryScreen):
             if incident_point(incident) is None:
                 text.append(" (not on the map: no coordinates)", style="italic")
             if self.recommended:
-                text.append(" · recommended ✓ " + " ".join(self.recommended), style="bold")
+                text.append(" · recommended ✓ ", style="bold")
+                text.append(" · ".join(f"{c} {self.how_far.get(c, '')}".strip() for c in self.recommended))
         text.no_wrap, text.overflow = True, "ellipsis"
         if text.markup == self._title_shown:
             return  # units move every second: an unchanged title must not cost a layout pass
@@ -187,3 +190,10 @@ class MapScreen(AdvisoryScreen):
             return
         self.canvas.centre_on(point, max(self.canvas.zoom, CENTRE_ZOOM))
         self.show_title()
+
+
+def distance_and_time(row: dict) -> str:
+    """How far a recommended unit is, as the recommendation worked it out (straight line, kind's speed)."""
+    if "distance_m" not in row or "eta_s" not in row:
+        return ""
+    return f"{row['distance_m'] / 1000:.1f} km {max(1, round(row['eta_s'] / 60))} min"

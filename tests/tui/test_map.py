@@ -147,7 +147,8 @@ async def test_the_map_follows_events_and_highlights_the_recommended_units(live)
         screen = MapScreen(app.state, incident_id)
         app.push_screen(screen)
         await until(pilot, lambda: screen.recommended)
-        assert "recommended ✓" in str(screen.title_line.render())
+        title = str(screen.title_line.render())
+        assert "recommended ✓" in title and f"{screen.recommended[0]} " in title and " km " in title
         canvas = screen.canvas
         recommended = screen.recommended[0]
         await until(pilot, lambda: recommended + "✓" in "".join(canvas.picture.chars))
