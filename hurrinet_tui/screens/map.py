@@ -50,6 +50,7 @@ class MapScreen(AdvisoryScreen):
         self.recommended_for: str | None = None
         self.how_far: dict[str, str] = {}  # callsign → "2.3 km 4 min", from the recommendation
         self._title_shown = ""
+        self._query_failed = False
 
     def compose(self) -> ComposeResult:
         yield self.title_line
@@ -87,7 +88,11 @@ class MapScreen(AdvisoryScreen):
     @work(exclusive=True, group="map-recommend")
     async def requery(self, announce: bool = False) -> None:
         incident_id = self.incident_id
-        if incident_id is None or not self.queried():
+        if incident_id is None:
+            if announce:
+                self.say("no incident selected: [ and ] select one", error=True)
+            return
+        if not self.queried():
             return
         incident = self.replica.incidents.get(incident_id)
         if incident is None or incident["state"] not in WAITING:
@@ -99,7 +104,11 @@ class MapScreen(AdvisoryScreen):
             value = await self.link.command("recommend.units", {"incident_id": incident_id})
         except CommandFailed as error:
             self.say(f"✗ recommendations: {refusal(error)}", error=True)
+            self._query_failed = True
             return
+        if self._query_failed and not announce:
+            self.say("")  # the failure shown is over
+        self._query_failed = False
         if incident_id != self.incident_id:
             return  # the dispatcher moved on while the server answered
         rows = [r for r in value["recommendations"] if r["incident_id"] == incident_id]

@@ -162,3 +162,13 @@ async def test_the_map_follows_events_and_highlights_the_recommended_units(live)
             return cell_text(canvas, col, row, 3) == UNIT_GLYPH["available_radio"] + "P2"
 
         await until(pilot, drawn_there)
+
+
+async def test_refresh_with_no_incident_selected_says_how_to_select_one(static_app):
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_map(pilot)
+        screen.select(None)
+        await pilot.press("r")
+        await until(pilot, lambda: "no incident selected" in screen.message_text)
+        assert screen.message_line.display
