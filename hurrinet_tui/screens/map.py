@@ -148,16 +148,16 @@ class MapScreen(AdvisoryScreen):
                 (priority or "?") + PRIORITY_MARK.get(priority or "", ""),
                 incident.get("incident_type") or "no type",
                 INCIDENT_STATE_LABEL[incident["state"]],
-                location_summary(incident.get("location")) or "no location",
             ]
             text.append(f"\n[{ref(incident['id'])}]", style="bold")
-            text.append(" ")
-            text.append(" ".join(parts))
-            if incident_point(incident) is None:
-                text.append(" (not on the map: no coordinates)", style="italic")
+            text.append(" " + " ".join(parts))
+            # The recommended units before the place: on 80 columns the line's end is cut.
             if self.recommended:
                 text.append(" · recommended ✓ ", style="bold")
                 text.append(" · ".join(f"{c} {self.how_far.get(c, '')}".strip() for c in self.recommended))
+            text.append(" · " + (location_summary(incident.get("location")) or "no location"))
+            if incident_point(incident) is None:
+                text.append(" (not on the map: no coordinates)", style="italic")
         text.no_wrap, text.overflow = True, "ellipsis"
         if text.markup == self._title_shown:
             return  # units move every second: an unchanged title must not cost a layout pass
