@@ -26,6 +26,7 @@ from ..widgets.grid import VirtualGrid
 from ..widgets.incident_board import IncidentBoard
 from ..widgets.incident_detail import IncidentDetail
 from ..widgets.unit_roster import UnitRoster
+from .map import MapScreen
 from .recommendations import RecommendationsScreen
 from .resources import ResourcesScreen
 
@@ -67,6 +68,7 @@ class MainScreen(Screen):
         Binding("w", "recommend", "Recommend units"),
         Binding("W", "recommend_all", "All waiting"),
         Binding("f12", "resources", "Resources"),
+        Binding("m", "map", "Map"),
         Binding("f2", "focus_board", "Board"),
         Binding("f3", "focus_roster", "Roster"),
         Binding("f4", "focus_detail", "Detail"),
@@ -265,6 +267,9 @@ class MainScreen(Screen):
 
     def action_recommend_all(self) -> None:
         self.app.push_screen(RecommendationsScreen(self.state, None))
+
+    def action_map(self) -> None:
+        self.app.push_screen(MapScreen(self.state, self.board.cursor_key))
 
     def action_resources(self) -> None:
         self.app.push_screen(ResourcesScreen(self.state, self.board.cursor_key))

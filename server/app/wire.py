@@ -11,7 +11,7 @@ from typing import Any
 from server.domain.call import Call
 from server.domain.incident import Allocation, Incident, IncidentUnit, LogEntry, Need
 from server.domain.location import location_to_wire
-from server.domain.reference import Deployment, GazetteerEntry, IncidentType, Station
+from server.domain.reference import Deployment, GazetteerEntry, IncidentType, Outlines, Station
 from server.domain.resources import Resource
 from server.domain.unit_status import UnitStatus
 from server.domain.world import Event, World
@@ -198,11 +198,22 @@ def deployment(item: Deployment) -> dict[str, Any]:
             "lon_max": area.lon_max,
         },
         "vicinity_radius_m": item.vicinity_radius_m,
+        **({"outlines": outlines(item.outlines)} if item.outlines else {}),
     }
 
 
 def unit_entity(world: World) -> Any:
     return lambda status: unit(world, status)
+
+
+def outlines(item: Outlines) -> dict[str, Any]:
+    # Points as [lat, lon] pairs: the demo's coast and districts are about 3 KB in a snapshot.
+    return {
+        "source": item.source,
+        "lines": [{"kind": line.kind, "points": [[p.lat, p.lon] for p in line.points]} for line in item.lines],
+        "labels": [_compact({"name": label.name, "district": label.district,
+                             "lat": label.coordinates.lat, "lon": label.coordinates.lon}) for label in item.labels],
+    }  # fmt: skip
 
 
 def encoders(world: World) -> dict[str, Any]:

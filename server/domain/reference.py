@@ -84,6 +84,33 @@ DEFAULT_SPEEDS_KMH = (
 )  # fmt: skip
 FALLBACK_SPEED_KMH = 40.0  # for a deployment's kind that has no speed of its own
 
+OUTLINE_KINDS = ("coast", "boundary")  # boundary: between two districts
+
+
+@dataclass(frozen=True, slots=True)
+class MapLine:
+    """One polyline of the deployment's map, in the order its points join."""
+
+    kind: str  # one of OUTLINE_KINDS
+    points: tuple[Coordinates, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MapLabel:
+    name: str
+    coordinates: Coordinates
+    district: str | None = None  # the deployment's district of that name, where there is one
+
+
+@dataclass(frozen=True, slots=True)
+class Outlines:
+    """The coast and district outlines a map draws, converted once from a real dataset
+    (docs/reference-data.md, "Map outlines"); `source` names it, licence included."""
+
+    source: str
+    lines: tuple[MapLine, ...]
+    labels: tuple[MapLabel, ...] = ()
+
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
@@ -97,6 +124,8 @@ class Deployment:
     dispatch_timeout_s: float = 45.0
     vicinity_radius_m: float = 1000.0
     speeds_kmh: tuple[tuple[str, float], ...] = DEFAULT_SPEEDS_KMH
+    # Only drawn, never reasoned on; a deployment without them still gets a map of its points.
+    outlines: Outlines | None = None
 
     def speed_kmh(self, kind: str) -> float:
         return dict(self.speeds_kmh).get(kind, FALLBACK_SPEED_KMH)

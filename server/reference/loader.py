@@ -7,8 +7,10 @@ the files can fix them without reading code.
 from __future__ import annotations
 
 import csv
+import json
 import tomllib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,12 +18,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from server.domain.errors import DomainError
 from server.domain.location import Place
 from server.domain.reference import (
+    OUTLINE_KINDS,
     AlertTargetSeed,
     AlertTargetType,
     Deployment,
     District,
     GazetteerEntry,
     IncidentType,
+    MapLabel,
+    MapLine,
+    Outlines,
     Priority,
     ReferenceData,
     ResourceSeed,
@@ -191,6 +197,48 @@ def _incident_types(path: Path, deployment: Deployment) -> list[IncidentType]:
     return types
 
 
+def _point(value: Any, area: ServiceArea, what: str) -> Coordinates:
+    if not (isinstance(value, list) and len(value) == 2):
+        raise ValueError(f"{what} must be a [lat, lon] pair, got {value!r}")
+    return area.check(Coordinates(value[0], value[1]), what)
+
+
+def _outlines(path: Path, area: ServiceArea, districts: set[str]) -> Outlines | None:
+    """`outlines.json` (optional): polylines and labels in lat/lon, made by scripts/make_outlines.py."""
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ReferenceFileError(path, "syntax", str(error)) from None
+    if not isinstance(data, dict):
+        raise ReferenceFileError(path, "file", "must be a JSON object with source, lines and labels")
+    where = "source"
+    try:
+        source = require_text("source", data.get("source"), 1000)
+        lines = []
+        for number, line in enumerate(data.get("lines") or [], start=1):
+            where = f"lines[{number}]"
+            kind, points = line.get("kind"), line.get("points")
+            if kind not in OUTLINE_KINDS:
+                raise ValueError(f"kind {kind!r} is not one of {', '.join(OUTLINE_KINDS)}")
+            if not isinstance(points, list) or len(points) < 2:
+                raise ValueError("points must list at least two [lat, lon] pairs")
+            lines.append(MapLine(kind, tuple(_point(p, area, f"point {i}") for i, p in enumerate(points, start=1))))
+        labels = []
+        for number, label in enumerate(data.get("labels") or [], start=1):
+            where = f"labels[{number}]"
+            district = label.get("district")
+            if district is not None and district not in districts:
+                raise ValueError(f"district {district!r} is not in districts.csv")
+            point = _point([label.get("lat"), label.get("lon")], area, "lat/lon")
+            labels.append(MapLabel(require_text("name", label.get("name"), NAME_MAX), point, district))
+    except (AttributeError, TypeError, ValueError, DomainError) as error:
+        reason = "must be a JSON object" if isinstance(error, AttributeError) else _reason(error)
+        raise ReferenceFileError(path, where, reason) from None
+    return Outlines(source, tuple(lines), tuple(labels))
+
+
 def load_reference(directory: str | Path) -> ReferenceData:
     """Read and check every file of a reference directory."""
     root = Path(directory)
@@ -257,6 +305,7 @@ def load_reference(directory: str | Path) -> ReferenceData:
     gazetteer_file = root / "gazetteer.csv"
     gazetteer = list(_csv(gazetteer_file, ["kind", "name", "district", "lat", "lon", "road_b"], place)) if gazetteer_file.exists() else []
 
+    deployment = replace(deployment, outlines=_outlines(root / "outlines.json", area, codes))
     return ReferenceData(
         deployment=deployment,
         districts=tuple(districts),
