@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.domain import shapes
 from server.domain.call import Call
 from server.domain.incident import Allocation, Incident, IncidentUnit, LogEntry, Need
 from server.domain.location import location_to_wire
@@ -24,36 +25,11 @@ def _compact(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def log_entry(entry: LogEntry) -> dict[str, Any]:
-    return _compact(
-        {
-            "id": entry.id,
-            "incident_id": entry.incident_id,
-            "log_timestamp": iso(entry.log_timestamp),
-            "dispatcher": entry.dispatcher,
-            "dispatcher_name": entry.dispatcher_name,
-            "entry_type": entry.entry_type.value,
-            "description": entry.description,
-            "change_data": entry.change_data,
-        }
-    )
+    return shapes.LOG_ENTRY.wire(entry)
 
 
 def incident_unit(record: IncidentUnit) -> dict[str, Any]:
-    return _compact(
-        {
-            "id": record.id,
-            "unit_id": record.unit_id,
-            "callsign": record.callsign,
-            "unit_staffing": record.unit_staffing.to_wire() if record.unit_staffing else None,
-            "unit_assigned_at": iso(record.unit_assigned_at),
-            "unit_unassigned_at": iso(record.unit_unassigned_at),
-            "unit_dispatched": iso(record.unit_dispatched),
-            "unit_en_route": iso(record.unit_en_route),
-            "unit_on_scene": iso(record.unit_on_scene),
-            "unit_available": iso(record.unit_available),
-            "unit_back_at_station": iso(record.unit_back_at_station),
-        }
-    )
+    return shapes.INCIDENT_UNIT.wire(record)
 
 
 def allocation(item: Allocation) -> dict[str, Any]:
@@ -79,56 +55,21 @@ def need(item: Need) -> dict[str, Any]:
 
 
 def incident(item: Incident) -> dict[str, Any]:
-    return _compact(
-        {
-            "id": item.id,
-            "state": item.state.value,
-            "incident_created": iso(item.incident_created),
-            "incident_ended": iso(item.incident_ended),
-            "incident_type": item.incident_type,
-            "incident_priority": item.incident_priority.value if item.incident_priority else None,
-            "location": location_to_wire(item.location) if item.location else None,
-            "description": item.description,
-            "desk": item.desk,
-            "call_ids": list(item.call_ids),
-            "units": [incident_unit(u) for u in item.units],
-            "needs": [need(n) for n in item.needs],
-        }
-    )
+    return shapes.INCIDENT.wire(item) | {
+        "call_ids": list(item.call_ids),
+        "units": [incident_unit(u) for u in item.units],
+        "needs": [need(n) for n in item.needs],
+    }
 
 
 def call(item: Call) -> dict[str, Any]:
-    return _compact(
-        {
-            "id": item.id,
-            "state": item.state.value,
-            "receiving_dispatcher": item.receiving_dispatcher,
-            "call_started": iso(item.call_started),
-            "call_ended": iso(item.call_ended),
-            "caller_name": item.caller_name,
-            "caller_phone": item.caller_phone,
-            "location": location_to_wire(item.location) if item.location else None,
-            "description": item.description,
-            "outcome": item.outcome.value if item.outcome else None,
-            "outcome_rationale": item.outcome_rationale,
-            "incident_id": item.incident_id,
-        }
-    )
+    return shapes.CALL.wire(item)
 
 
 def unit_status(status: UnitStatus) -> dict[str, Any]:
-    return _compact(
-        {
-            "state": status.state.value,
-            "state_changed_at": iso(status.state_changed_at),
-            "staffing": status.staffing.to_wire() if status.staffing else None,
-            "staffing_changed_at": iso(status.staffing_changed_at),
-            "coordinates": status.coordinates.to_wire() if status.coordinates else None,
-            "coordinates_changed_at": iso(status.coordinates_changed_at),
-            "assigned_to_incident_id": status.assigned_to_incident_id,
-            "assigned_to_incident_at": iso(status.assigned_to_incident_at),
-        }
-    )
+    wire = shapes.UNIT_STATUS.wire(status)
+    del wire["unit_id"]  # the unit carries it as its id
+    return wire
 
 
 def unit(world: World, status: UnitStatus) -> dict[str, Any]:
@@ -144,17 +85,7 @@ def unit(world: World, status: UnitStatus) -> dict[str, Any]:
 
 
 def resource(item: Resource) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "name": item.name,
-        "resource_type": item.resource_type.value,
-        "status": item.status.value,
-        "capacity": item.capacity,
-        "in_use": item.in_use,
-        "out_of_service": item.out_of_service,
-        "location": location_to_wire(item.location),
-        "district": item.district,
-    }
+    return shapes.RESOURCE.wire(item) | {"status": item.status.value}
 
 
 def station(item: Station) -> dict[str, Any]:

@@ -16,9 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from server.domain.call import Call, CallState, Outcome
-from server.domain.incident import Allocation, EntryType, Incident, IncidentState, IncidentUnit, LogEntry, Need
-from server.domain.location import VARIANTS, Location, Place, location_to_wire
+from server.domain import shapes
+from server.domain.call import Call
+from server.domain.incident import Allocation, Incident, IncidentUnit, LogEntry, Need
+from server.domain.location import Location, Place, location_to_wire
 from server.domain.reference import (
     AlertTarget,
     AlertTargetType,
@@ -31,8 +32,7 @@ from server.domain.reference import (
 )
 from server.domain.reference_sync import plan_reference
 from server.domain.resources import Resource, ResourceType
-from server.domain.unit_status import UnitState, UnitStatus
-from server.domain.values import Coordinates, Staffing
+from server.domain.unit_status import UnitStatus
 from server.domain.world import Change, World
 from server.protocol import iso
 from server.storage import models as m
@@ -42,121 +42,39 @@ def _table(model: type[m.SQLModel]) -> sa.Table:
     return model.__table__  # type: ignore[attr-defined]
 
 
-# --- value conversions ------------------------------------------------------------------------
+# --- rows ⇄ entities: declared once in server/domain/shapes.py ---------------------------------
+
+
+def incident_row(i: Incident) -> dict[str, Any]:
+    return shapes.INCIDENT.row(i)
+
+
+def incident_unit_row(incident_id: str, u: IncidentUnit, ordinal: int) -> dict[str, Any]:
+    return shapes.INCIDENT_UNIT.row(u, incident_id=incident_id, ordinal=ordinal)
+
+
+def log_row(e: LogEntry, ordinal: int) -> dict[str, Any]:
+    return shapes.LOG_ENTRY.row(e, ordinal=ordinal)
+
+
+def call_row(c: Call) -> dict[str, Any]:
+    return shapes.CALL.row(c)
+
+
+def status_row(s: UnitStatus) -> dict[str, Any]:
+    return shapes.UNIT_STATUS.row(s)
+
+
+def resource_row(r: Resource) -> dict[str, Any]:
+    return shapes.RESOURCE.row(r)
 
 
 def location_from_json(data: dict[str, Any] | None) -> Location | None:
-    if data is None:
-        return None
-    fields = {k: v for k, v in data.items() if k != "kind"}
-    if "coordinates" in fields:
-        fields["coordinates"] = Coordinates(**fields["coordinates"])
-    return VARIANTS[data["kind"]](**fields)
+    return None if data is None else shapes.location_from_row(data)
 
 
 def _location_json(location: Location | None) -> dict[str, Any] | None:
     return None if location is None else location_to_wire(location)
-
-
-def _staffing(data: dict[str, Any] | None) -> Staffing | None:
-    return None if data is None else Staffing(**data)
-
-
-def _json(value: Any) -> Any:
-    return None if value is None else value.to_wire()
-
-
-# --- rows ⇄ entities ----------------------------------------------------------------------------
-
-
-def incident_row(i: Incident) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "state": i.state.value,
-        "incident_created": i.incident_created,
-        "incident_ended": i.incident_ended,
-        "incident_type": i.incident_type,
-        "incident_priority": i.incident_priority.value if i.incident_priority else None,
-        "location": _location_json(i.location),
-        "description": i.description,
-        "desk": i.desk,
-    }
-
-
-def incident_unit_row(incident_id: str, u: IncidentUnit, ordinal: int) -> dict[str, Any]:
-    return {
-        "id": u.id,
-        "incident_id": incident_id,
-        "ordinal": ordinal,
-        "unit_id": u.unit_id,
-        "callsign": u.callsign,
-        "unit_staffing": _json(u.unit_staffing),
-        "unit_assigned_at": u.unit_assigned_at,
-        "unit_unassigned_at": u.unit_unassigned_at,
-        "unit_dispatched": u.unit_dispatched,
-        "unit_en_route": u.unit_en_route,
-        "unit_on_scene": u.unit_on_scene,
-        "unit_available": u.unit_available,
-        "unit_back_at_station": u.unit_back_at_station,
-    }
-
-
-def log_row(e: LogEntry, ordinal: int) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "incident_id": e.incident_id,
-        "ordinal": ordinal,
-        "log_timestamp": e.log_timestamp,
-        "dispatcher": e.dispatcher,
-        "dispatcher_name": e.dispatcher_name,
-        "entry_type": e.entry_type.value,
-        "description": e.description,
-        "change_data": e.change_data,
-    }
-
-
-def call_row(c: Call) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "state": c.state.value,
-        "receiving_dispatcher": c.receiving_dispatcher,
-        "call_started": c.call_started,
-        "call_ended": c.call_ended,
-        "caller_name": c.caller_name,
-        "caller_phone": c.caller_phone,
-        "location": _location_json(c.location),
-        "description": c.description,
-        "outcome": c.outcome.value if c.outcome else None,
-        "outcome_rationale": c.outcome_rationale,
-        "incident_id": c.incident_id,
-    }
-
-
-def status_row(s: UnitStatus) -> dict[str, Any]:
-    return {
-        "unit_id": s.unit_id,
-        "state": s.state.value,
-        "state_changed_at": s.state_changed_at,
-        "staffing": _json(s.staffing),
-        "staffing_changed_at": s.staffing_changed_at,
-        "coordinates": _json(s.coordinates),
-        "coordinates_changed_at": s.coordinates_changed_at,
-        "assigned_to_incident_id": s.assigned_to_incident_id,
-        "assigned_to_incident_at": s.assigned_to_incident_at,
-    }
-
-
-def resource_row(r: Resource) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "name": r.name,
-        "resource_type": r.resource_type.value,
-        "district": r.district,
-        "location": _location_json(r.location),
-        "capacity": r.capacity,
-        "in_use": r.in_use,
-        "out_of_service": r.out_of_service,
-    }
 
 
 def _upsert_statement(conn: Connection, table: sa.Table) -> Any:
@@ -246,22 +164,9 @@ class Store:
                     frozenset(served[r["id"]]), r["active"],
                 )  # fmt: skip
             for r in rows(m.UnitStatusRow):
-                world.unit_status[r["unit_id"]] = UnitStatus(
-                    unit_id=r["unit_id"],
-                    state=UnitState(r["state"]),
-                    state_changed_at=r["state_changed_at"],
-                    staffing=_staffing(r["staffing"]),
-                    staffing_changed_at=r["staffing_changed_at"],
-                    coordinates=Coordinates(**r["coordinates"]) if r["coordinates"] else None,
-                    coordinates_changed_at=r["coordinates_changed_at"],
-                    assigned_to_incident_id=r["assigned_to_incident_id"],
-                    assigned_to_incident_at=r["assigned_to_incident_at"],
-                )
+                world.unit_status[r["unit_id"]] = shapes.UNIT_STATUS.load(r)
             for r in rows(m.ResourceRow):
-                world.resources[r["id"]] = Resource(
-                    r["id"], r["name"], ResourceType(r["resource_type"]), r["district"],
-                    location_from_json(r["location"]), r["capacity"], r["in_use"], r["out_of_service"],
-                )  # fmt: skip
+                world.resources[r["id"]] = shapes.RESOURCE.load(r)
             world.calls = {r["id"]: self._call(r) for r in rows(m.CallRow)}
             world.incidents = self._incidents(conn, world.calls.values())
             world.seq = conn.execute(sa.select(sa.func.coalesce(sa.func.max(_table(m.EventRow).c.seq), 0))).scalar_one()
@@ -270,20 +175,7 @@ class Store:
 
     @staticmethod
     def _call(r: Any) -> Call:
-        return Call(
-            id=r["id"],
-            state=CallState(r["state"]),
-            receiving_dispatcher=r["receiving_dispatcher"],
-            call_started=r["call_started"],
-            call_ended=r["call_ended"],
-            caller_name=r["caller_name"],
-            caller_phone=r["caller_phone"],
-            location=location_from_json(r["location"]),
-            description=r["description"],
-            outcome=Outcome(r["outcome"]) if r["outcome"] else None,
-            outcome_rationale=r["outcome_rationale"],
-            incident_id=r["incident_id"],
-        )
+        return shapes.CALL.load(r)
 
     def _incidents(self, conn: Connection, calls: Iterable[Call]) -> dict[str, Incident]:
         def grouped(model: type[m.SQLModel], *order: str) -> dict[str, list[Any]]:
@@ -309,32 +201,11 @@ class Store:
         incidents = {}
         for r in conn.execute(sa.select(_table(m.IncidentRow))).mappings():
             iid = r["id"]
-            incidents[iid] = Incident(
-                id=iid,
-                state=IncidentState(r["state"]),
-                incident_created=r["incident_created"],
-                incident_ended=r["incident_ended"],
-                incident_type=r["incident_type"],
-                incident_priority=Priority(r["incident_priority"]) if r["incident_priority"] else None,
-                location=location_from_json(r["location"]),
-                description=r["description"],
-                desk=r["desk"],
+            incidents[iid] = shapes.INCIDENT.load(
+                r,
                 call_ids=tuple(call_ids[iid]),
-                units=tuple(
-                    IncidentUnit(
-                        id=u["id"], unit_id=u["unit_id"], callsign=u["callsign"],
-                        unit_assigned_at=u["unit_assigned_at"], unit_staffing=_staffing(u["unit_staffing"]),
-                        unit_unassigned_at=u["unit_unassigned_at"], unit_dispatched=u["unit_dispatched"],
-                        unit_en_route=u["unit_en_route"], unit_on_scene=u["unit_on_scene"],
-                        unit_available=u["unit_available"], unit_back_at_station=u["unit_back_at_station"],
-                    )  # fmt: skip
-                    for u in units[iid]
-                ),
-                log=tuple(
-                    LogEntry(e["id"], iid, e["log_timestamp"], EntryType(e["entry_type"]), e["dispatcher"],
-                             e["description"], e["change_data"], e["dispatcher_name"])  # fmt: skip
-                    for e in log[iid]
-                ),
+                units=tuple(shapes.INCIDENT_UNIT.load(u) for u in units[iid]),
+                log=tuple(shapes.LOG_ENTRY.load(e) for e in log[iid]),
                 needs=tuple(
                     Need(n["id"], ResourceType(n["resource_type"]), n["quantity"], tuple(allocations[n["id"]]))
                     for n in needs[iid]
