@@ -35,7 +35,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from server import protocol
 
 from .outbox import Entry, Outbox, OutboxFull, Row, describe
-from .reconnect import Backoff, LinkTiming, probe, reason_for
+from .reconnect import Backoff, LinkTiming, endpoint, probe, reason_for
 from .replica import Replica, SeqGap, Update
 
 log = logging.getLogger("hurrinet.link")
@@ -240,6 +240,7 @@ class ServerLink:
         reason, refused = "the server ended the session", False
         try:
             await self._session()
+            reason = self._drop_reason or reason
         except _Resync:
             return None
         except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError, ValueError) as error:
@@ -283,6 +284,10 @@ class ServerLink:
                 await connection.send(orjson.dumps(hello).decode())
                 async for message in connection:
                     self._receive(decode(message))
+                if self._drop_reason is None:  # a clean close: say who and why (e.g. 1001 going away)
+                    host, port, _ = endpoint(self.url)
+                    said = f": {connection.close_reason}" if connection.close_reason else ""
+                    self._drop_reason = f"{host}:{port} closed the connection (code {connection.close_code}{said})"
             finally:
                 watch.cancel()
 
