@@ -148,3 +148,16 @@ async def test_an_idle_link_costs_under_a_kilobyte_a_minute(live, proxy, link):
     print(f"idle: {per_minute:.0f} B/min through the proxy (TCP payload, both ways)")
     assert 0 < per_minute <= 1024
     assert not link.status.degraded
+
+
+async def test_a_reason_from_outside_the_link_wins_while_it_is_down(live):
+    said = {"why": None}
+    link = ServerLink(live.url, live.tokens["dispatcher"], backoff=Backoff(base=0.02, cap=0.1),
+                      explain=lambda: said["why"])  # fmt: skip
+    link.start()
+    await until(lambda: link.status.connected)
+    await live.stop()
+    await until(lambda: "connection refused" in link.status.reason)
+    said["why"] = "the demo server stopped (exit -9)"
+    await until(lambda: link.status.reason == "the demo server stopped (exit -9)")
+    await link.close()

@@ -91,8 +91,10 @@ async def test_a_command_typed_while_the_server_is_gone_waits_shown_and_applies_
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.state.link.status.connected)
         screen = app.main_screen
+        screen.status_bar.note = "simulation running (F9 pauses)"
         await live.stop()
         await until(pilot, lambda: "Disconnected — reconnecting" in str(screen.status_bar.render()))
+        assert "simulation" not in str(screen.status_bar.render())  # the server is not there to run it
         # why, not only that: first the server's goodbye, then what the probes find
         await until(pilot, lambda: "connection refused" in str(screen.status_bar.render()))
         assert screen.has_class("-disconnected")
