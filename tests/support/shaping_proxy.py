@@ -171,6 +171,10 @@ class ShapingProxy:
                 await asyncio.gather(*parts, return_exceptions=True)
         except (OSError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            # drop() cancels us. Ending quietly: asyncio's stream server calls exception() on this
+            # task when it is done, which would raise (and log) for a cancelled one.
+            pass
         finally:
             for writer in (client_writer, server_writer):
                 if writer is not None:
