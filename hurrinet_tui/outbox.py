@@ -15,6 +15,7 @@ from typing import Any
 DEFAULT_LIMIT = 100  # a shift's worth of typing over a long outage; beyond, the link is not coming back soon
 SHOWN_AFTER_S = 1.0  # a command answered within a second is never worth a row on screen
 REFUSALS_KEPT = 5
+CODES = {"unit", "state", "incident_type", "incident_priority", "desk", "resource_type", "outcome"}  # shown bare
 
 
 class OutboxFull(Exception):
@@ -109,7 +110,7 @@ def describe(name: str, args: dict[str, Any], limit: int = 48) -> str:
         if key.endswith("_id") and isinstance(value, str):
             words.append(f"#{value[:6]}")
         elif isinstance(value, str):
-            words.append(value if key in ("unit", "state") else f'"{value[:20]}{"…" if len(value) > 20 else ""}"')
+            words.append(value if key in CODES else f'"{value[:20]}{"…" if len(value) > 20 else ""}"')
         elif isinstance(value, list):
             words.append(" ".join(str(v) for v in value))
         elif isinstance(value, dict):

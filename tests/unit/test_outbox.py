@@ -63,5 +63,7 @@ def test_describe_names_a_command_in_a_few_words():
     )
     assert describe("unit.assign", {"incident_id": "abcdefgh", "units": ["E12", "M4"]}) == "unit.assign #abcdef E12 M4"
     assert describe("unit.set_state", {"unit": "E12", "state": "on_scene"}) == "unit.set_state E12 on_scene"
+    assert describe("incident.create", {"incident_type": "FLOOD", "incident_priority": "B", "description": "water"},
+                    ) == 'incident.create FLOOD B "water"'  # fmt: skip
     long = describe("incident.note", {"incident_id": "x" * 21, "text": "y" * 80}, limit=30)
     assert len(long) == 30 and long.endswith("…")
