@@ -233,10 +233,12 @@ class ServerLink:
                 attempt, failed_sessions = attempt + 1, failed_sessions + probed
 
     async def _one_session(self) -> tuple[bool, str, bool] | None:
-        """Run a session to its end: (whether it got as far as a welcome, why it ended, whether
-        the token was refused), or None when it ended to resync."""
+        """Run a session to its end: (whether it was up, welcomed and lasting, why it ended,
+        whether the token was refused), or None when it ended to resync. A session that ends
+        within seconds of starting counts as failed even if welcomed, so a server that drops
+        everyone straight after the welcome gets the long backoff, not a reconnect a second."""
         self._drop_reason = None
-        welcomed = len(self.welcome_modes)
+        welcomed, started = len(self.welcome_modes), self._now()
         reason, refused = "the server ended the session", False
         try:
             await self._session()
@@ -252,7 +254,8 @@ class ServerLink:
             self.outbox.connection_lost()
             if len(self.outbox):
                 self._outbox_changed()
-        return len(self.welcome_modes) > welcomed, reason, refused
+        lasted = self._now() - started >= self.timing.stable_after
+        return len(self.welcome_modes) > welcomed and lasted, reason, refused
 
     def _explained(self, reason: str) -> str:
         better = self.explain() if self.explain is not None else None

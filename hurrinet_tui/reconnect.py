@@ -59,6 +59,7 @@ class LinkTiming:
     slow_ping: float = 1.5  # a ping round trip this slow does too
     probe_timeout: float = 2.0
     open_timeout: float = 10.0  # websocket handshake, once a probe has answered
+    stable_after: float = 5.0  # a session shorter than this did not really bring the link back
 
 
 def endpoint(url: str) -> tuple[str, int, bool]:

@@ -161,3 +161,18 @@ async def test_a_reason_from_outside_the_link_wins_while_it_is_down(live):
     said["why"] = "the demo server stopped (exit -9)"
     await until(lambda: link.status.reason == "the demo server stopped (exit -9)")
     await link.close()
+
+
+async def test_a_server_that_drops_every_session_straight_after_the_welcome_gets_the_long_backoff(live):
+    # Probes pass (the server is there), sessions are welcomed and then dropped at once.
+    backoff = Backoff(base=0.01, cap=2.0, fast_attempts=1, probe_cap=0.05)
+    link = ServerLink(live.url, live.tokens["dispatcher"], backoff=backoff, timing=LinkTiming(stable_after=5.0))
+    link.start()
+    for _ in range(3):
+        welcomed = len(link.welcome_modes)
+        await until(lambda welcomed=welcomed: len(link.welcome_modes) > welcomed)
+        for session in list(live.hub.sessions):
+            await session.connection.close()
+    await until(lambda: any(d >= 1.0 for d in link.delays))  # past the fast phase: near the cap
+    assert all(d <= 2.0 for d in link.delays)
+    await link.close()
