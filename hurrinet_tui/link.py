@@ -123,6 +123,10 @@ class _HeardConnection(ClientConnection):
 
     heard_at: float = 0.0
 
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.heard_at = self.loop.time()  # the clock starts with the connection, not at 0
+        super().connection_made(transport)
+
     def data_received(self, data: bytes) -> None:
         self.heard_at = self.loop.time()
         super().data_received(data)
@@ -164,6 +168,7 @@ class ServerLink:
         self._connection: _HeardConnection | None = None
         self._heard_at: float | None = None  # loop time of the last byte from any connection
         self._drop_reason: str | None = None  # why the link itself dropped a connection
+        self._watching: asyncio.Task[None] | None = None  # the heartbeat's watch on the live connection
         self._retry = asyncio.Event()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
@@ -242,7 +247,7 @@ class ServerLink:
         reason, refused = "the server ended the session", False
         try:
             await self._session()
-            reason = self._drop_reason or reason
+            reason = self._drop_reason or self._closed_by_server() or reason
         except _Resync:
             return None
         except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError, ValueError) as error:
@@ -250,12 +255,23 @@ class ServerLink:
             refused = isinstance(error, InvalidStatus) and error.response.status_code in (401, 403)
             log.info("connection lost: %s (%r)", reason, error)
         finally:
-            self._connection = None
+            if self._watching is not None:
+                self._watching.cancel()
+            self._connection, self._watching = None, None
             self.outbox.connection_lost()
             if len(self.outbox):
                 self._outbox_changed()
         lasted = self._now() - started >= self.timing.stable_after
         return len(self.welcome_modes) > welcomed and lasted, reason, refused
+
+    def _closed_by_server(self) -> str | None:
+        """A clean close, in words: who closed it and why (e.g. code 1001, going away)."""
+        connection = self._connection
+        if connection is None or connection.close_code is None:
+            return None
+        host, port, _ = endpoint(self.url)
+        said = f": {connection.close_reason}" if connection.close_reason else ""
+        return f"{host}:{port} closed the connection (code {connection.close_code}{said})"
 
     def _explained(self, reason: str) -> str:
         better = self.explain() if self.explain is not None else None
@@ -280,19 +296,11 @@ class ServerLink:
                            compression="deflate" if self.compression else None,
                            max_size=None, close_timeout=2) as connection:  # fmt: skip
             self._connection = connection
-            connection.heard_at = connection.loop.time()  # the handshake's answer
-            watch = asyncio.create_task(self._watch(connection), name="hurrinet-link-watch")
-            try:
-                hello = {"type": "hello", "protocol": protocol.PROTOCOL_VERSION, "last_seq": self.replica.seq}
-                await connection.send(orjson.dumps(hello).decode())
-                async for message in connection:
-                    self._receive(decode(message))
-                if self._drop_reason is None:  # a clean close: say who and why (e.g. 1001 going away)
-                    host, port, _ = endpoint(self.url)
-                    said = f": {connection.close_reason}" if connection.close_reason else ""
-                    self._drop_reason = f"{host}:{port} closed the connection (code {connection.close_code}{said})"
-            finally:
-                watch.cancel()
+            self._watching = asyncio.create_task(self._watch(connection), name="hurrinet-link-watch")
+            hello = {"type": "hello", "protocol": protocol.PROTOCOL_VERSION, "last_seq": self.replica.seq}
+            await connection.send(orjson.dumps(hello).decode())
+            async for message in connection:
+                self._receive(decode(message))
 
     async def _watch(self, connection: _HeardConnection) -> None:
         """The heartbeat's other half: silence turns the status degraded, long silence drops the
