@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -65,18 +66,18 @@ def shell_from(args: argparse.Namespace, config: WorkstationConfig) -> Shell:
 
 
 def build_workstation(url: str, token: str, backoff: Backoff, compression: bool, simulation: bool = False,
-                shell: Shell | None = None):  # fmt: skip
+                shell: Shell | None = None, explain: Callable[[], str | None] | None = None):  # fmt: skip
     from .app import HurriNetApp  # Textual loads only when a screen is wanted
 
     shell = shell or Shell()
-    link = ServerLink(url, token, backoff=backoff, compression=compression)
+    link = ServerLink(url, token, backoff=backoff, compression=compression, explain=explain)
     return HurriNetApp(link, simulation=simulation, idle_lock_s=shell.idle_lock_s, monochrome=shell.monochrome,
                        config_theme=shell.theme, preferences_dir=preferences_dir(), lock_hint=shell.lock_hint)  # fmt: skip
 
 
 def run_workstation(url: str, token: str, backoff: Backoff, compression: bool, simulation: bool = False,
-                    shell: Shell | None = None) -> int:  # fmt: skip
-    app = build_workstation(url, token, backoff, compression, simulation, shell)
+                    shell: Shell | None = None, explain: Callable[[], str | None] | None = None) -> int:  # fmt: skip
+    app = build_workstation(url, token, backoff, compression, simulation, shell, explain)
     app.run()
     return app.return_code or 0
 
@@ -128,6 +129,12 @@ class DemoServer:
             time.sleep(0.05)
         return json.loads(ready.read_text(encoding="utf-8"))
 
+    def gone(self) -> str | None:
+        """Why the link is down, if it is because this server stopped (the link cannot see that)."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        return f"the demo server stopped (exit {self.process.returncode}); see {self.directory / 'demo-server.err'}"
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -162,7 +169,8 @@ def _demo(args: argparse.Namespace) -> int:
         token_file = keep_demo_token(args.data_dir, ready["token"])
         shell = replace(shell, lock_hint=f"Demo: the token is in {token_file}")
         return run_workstation(ready["url"], ready["token"], Backoff(), compression=False,
-                               simulation=ready.get("simulation") == "running", shell=shell)  # fmt: skip
+                               simulation=ready.get("simulation") == "running", shell=shell,
+                               explain=server.gone)  # fmt: skip
     except RuntimeError as error:
         print(f"hurrinet: {error}", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 
@@ -54,13 +54,19 @@ def idle_minutes(value: object, where: str) -> float:
 
 
 def read_config(path: Path) -> WorkstationConfig:
-    """The config in `path` (no file: all defaults); a broken one raises ConfigError naming it."""
+    """The config in `path` (no file: all defaults); a broken one raises ConfigError naming it,
+    and so does a key it does not know (a typo would otherwise be ignored in silence)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return WorkstationConfig()
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: {error}") from None
+    known = [f.name for f in fields(WorkstationConfig)]
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting{'s' * (len(unknown) > 1)} {', '.join(unknown)} "
+                          f"(known: {', '.join(known)})")  # fmt: skip
     for key in ("token", "theme"):
         if key in data and not (isinstance(data[key], str) and data[key].strip()):
             raise ConfigError(f"{path}: {key} must be a non-empty string, not {data[key]!r}")

@@ -8,7 +8,10 @@ status and what changed. The rules it keeps (design.md, "Client"):
   near the cap; optionally give up (offline) until the dispatcher forces a retry;
 - a command keeps its `command_id` in the outbox until its result arrives and is resent after
   a resume — the server answers a repeated id with the stored result, so it applies once;
-- a `seq` gap means the replica is wrong: drop the connection and resume from the last good seq.
+- a `seq` gap means the replica is wrong: drop the connection and resume from the last good seq;
+- a heartbeat: pings every couple of seconds, silence shown as degraded within seconds and, when
+  long, the connection dropped and cheap probes started (reconnect.py), so a link that died
+  without closing is noticed and left, and the link's return is noticed within a probe or two.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import contextlib
 import gc
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -30,29 +34,13 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from server import protocol
 
+from .outbox import Entry, Outbox, OutboxFull, Row, describe
+from .reconnect import Backoff, LinkTiming, endpoint, probe, reason_for
 from .replica import Replica, SeqGap, Update
 
 log = logging.getLogger("hurrinet.link")
 
-# A command unanswered this long, or a ping this slow, marks a live link as degraded.
-SLOW_ANSWER_S = 5.0
-SLOW_PING_S = 1.5
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Reconnect delays: full jitter, delay = random(0, min(cap, base·2^(attempt-1)))."""
-
-    base: float = 0.5
-    cap: float = 30.0
-    fast_attempts: int = 5  # after these, probe near the cap
-    give_up_after: int | None = None  # attempts; None keeps trying for the whole shift
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        if attempt <= self.fast_attempts:
-            return rng.uniform(0.0, min(self.cap, self.base * 2 ** (attempt - 1)))
-        # Still jittered so that a room full of workstations does not probe in step.
-        return rng.uniform(self.cap / 2, self.cap)
+__all__ = ["Backoff", "CommandFailed", "LinkState", "LinkStatus", "LinkTiming", "ServerLink"]
 
 
 class LinkState(StrEnum):
@@ -66,25 +54,42 @@ class LinkState(StrEnum):
 class LinkStatus:
     state: LinkState = LinkState.CONNECTING
     attempt: int = 0
-    retry_in: float | None = None  # seconds from `since` until the next attempt
-    reason: str = ""
+    retry_in: float | None = None  # seconds from the change until the next attempt
+    reason: str = ""  # why the link is down, or why it is degraded
     degraded: bool = False
     user: str | None = None
     role: str | None = None
+    last_heard: float | None = None  # wall-clock time (time.time()) of the last byte from the server
 
     @property
     def connected(self) -> bool:
         return self.state is LinkState.CONNECTED
 
-    def describe(self) -> str:
+    def describe(self, now: float | None = None) -> str:
+        """One line for the status bar; with `now` (time.time()), also when it last heard the server."""
+        heard = ""
+        if now is not None and self.last_heard is not None and (self.degraded or not self.connected):
+            heard = f" · last heard {ago(now - self.last_heard)}"
         if self.state is LinkState.CONNECTED:
-            return "Connected — degraded" if self.degraded else "Connected"
+            if not self.degraded:
+                return "Connected"
+            return f"Connected — degraded: {self.reason}{heard}" if self.reason else f"Connected — degraded{heard}"
+        why = f": {self.reason}" if self.reason else ""
         if self.state is LinkState.RECONNECTING:
             wait = f" in {self.retry_in:.0f} s" if self.retry_in is not None else ""
-            return f"Disconnected — reconnecting{wait} (attempt {self.attempt})"
+            return f"Disconnected — reconnecting{wait} (attempt {self.attempt}){why}{heard}"
         if self.state is LinkState.OFFLINE:
-            return f"Offline — {self.reason}" if self.reason else "Offline"
-        return "Connecting…"
+            return f"Offline{why}{heard}"
+        return f"Connecting…{why}"
+
+
+def ago(seconds: float) -> str:
+    seconds = max(seconds, 0.0)
+    if seconds < 90:
+        return f"{seconds:.0f} s ago"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.1f} h ago"
 
 
 class CommandFailed(Exception):
@@ -93,13 +98,6 @@ class CommandFailed(Exception):
     def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code, self.message, self.details = code, message, details or {}
-
-
-@dataclass
-class _Pending:
-    frame: str
-    future: asyncio.Future[dict[str, Any]]
-    sent_at: float | None = None
 
 
 class _Resync(Exception):
@@ -119,6 +117,21 @@ def decode(message: str | bytes) -> dict[str, Any]:
         gc.enable()
 
 
+class _HeardConnection(ClientConnection):
+    """A client connection that stamps the time of every byte received, so a big frame still
+    arriving over a slow link counts as the server talking (a whole-message hook would not)."""
+
+    heard_at: float = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.heard_at = self.loop.time()  # the clock starts with the connection, not at 0
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.heard_at = self.loop.time()
+        super().data_received(data)
+
+
 class ServerLink:
     def __init__(
         self,
@@ -127,25 +140,36 @@ class ServerLink:
         replica: Replica | None = None,
         *,
         backoff: Backoff | None = None,
+        timing: LinkTiming | None = None,
         rng: random.Random | None = None,
         compression: bool = True,
         new_id: Callable[[], str] = nanoid.generate,
+        outbox_limit: int | None = None,
+        explain: Callable[[], str | None] | None = None,
     ) -> None:
+        """`explain`: asked when the link goes down, for a reason the link cannot see itself
+        (`hurrinet demo`: "the demo server stopped"); None when it knows nothing better."""
         self.url, self.token = url, token
         self.replica = replica or Replica()
         self.backoff = backoff or Backoff()
+        self.timing = timing or LinkTiming()
         self.rng = rng or random.Random()
         self.compression = compression
         self.new_id = new_id
+        self.explain = explain
         self.status = LinkStatus()
         self.status_listeners: list[Callable[[LinkStatus], None]] = []
         self.update_listeners: list[Callable[[Update], None]] = []
+        self.outbox_listeners: list[Callable[[], None]] = []  # told when a command waits, goes or fails
         self.delays: list[float] = []  # every backoff delay chosen, for the curious (and tests)
         self.welcome_modes: list[str] = []  # "snapshot" or "replay", one per session
         self._welcome: dict[str, Any] | None = None
-        self._outbox: dict[str, _Pending] = {}
+        self.outbox = Outbox() if outbox_limit is None else Outbox(outbox_limit)
         self.own_ids: set[str] = set()  # our command ids: their events are ours, not the room's
-        self._connection: ClientConnection | None = None
+        self._connection: _HeardConnection | None = None
+        self._heard_at: float | None = None  # loop time of the last byte from any connection
+        self._drop_reason: str | None = None  # why the link itself dropped a connection
+        self._watching: asyncio.Task[None] | None = None  # the heartbeat's watch on the live connection
         self._retry = asyncio.Event()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
@@ -163,66 +187,137 @@ class ServerLink:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for pending in self._outbox.values():
-            if not pending.future.done():
-                pending.future.cancel()
+        for entry in self.outbox.entries():
+            if entry.future is not None and not entry.future.done():
+                entry.future.cancel()
 
     def retry_now(self) -> None:
         """The dispatcher asked: skip the wait (or leave offline) and try at once."""
         self._retry.set()
 
     async def run(self) -> None:
-        attempt = 0
+        """Sessions while the server lets us; between them, probes after full-jitter delays until
+        one is answered. `attempt` counts failures since the link was last up; `failed_sessions`
+        those sessions that failed although their probe passed (they get the long backoff)."""
+        attempt, failed_sessions, reason = 0, 0, ""
         while not self._closed:
-            resync = False
-            try:
-                await self._session()
-            except _Resync:
-                resync = True
-            except InvalidStatus as error:
-                if error.response.status_code in (401, 403):
-                    self._set_status(state=LinkState.OFFLINE, reason="the server refused the token", retry_in=None)
+            if attempt:
+                if self.backoff.give_up_after is not None and attempt > self.backoff.give_up_after:
+                    self._set_status(state=LinkState.OFFLINE, attempt=attempt - 1, retry_in=None, degraded=False,
+                                     reason=f"gave up after {attempt - 1} attempts ({reason}); ^R retries")  # fmt: skip
                     await self._wait_for_retry(None)
-                    attempt = 0
+                    attempt, failed_sessions = 0, 0
                     continue
-                log.info("handshake refused: %s", error)
-            except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError, ValueError) as error:
-                log.info("connection lost: %r", error)
-            self._connection = None
+                if failed_sessions:
+                    delay = self.backoff.delay(failed_sessions, self.rng)
+                else:
+                    delay = self.backoff.probe_delay(attempt, self.rng)
+                self.delays.append(delay)
+                self._set_status(state=LinkState.RECONNECTING, attempt=attempt, retry_in=delay, degraded=False,
+                                 reason=self._explained(reason))  # fmt: skip
+                asked = await self._wait_for_retry(delay)
+                if self._closed:
+                    break
+                problem = None if asked else await probe(self.url, self.timing.probe_timeout)
+                if problem is not None:
+                    reason, attempt = problem, attempt + 1
+                    continue
+            probed = attempt > 0
+            outcome = await self._one_session()
+            if outcome is None:  # resync: at once, the server is there and our copy is what is wrong
+                continue
+            was_up, reason, refused = outcome
             if self._closed:
                 break
-            if resync:
-                continue  # at once: the server is there, our copy is what is wrong
-            attempt = 0 if self.status.connected else attempt
-            attempt += 1
-            if self.backoff.give_up_after is not None and attempt > self.backoff.give_up_after:
-                self._set_status(state=LinkState.OFFLINE, attempt=attempt - 1, retry_in=None,
-                                 reason=f"gave up after {attempt - 1} attempts; retry by hand")  # fmt: skip
+            if refused:  # retrying cannot help until someone fixes the token
+                self._set_status(state=LinkState.OFFLINE, retry_in=None, degraded=False, reason=reason)
                 await self._wait_for_retry(None)
-                attempt = 0
-                continue
-            delay = self.backoff.delay(attempt, self.rng)
-            self.delays.append(delay)
-            self._set_status(state=LinkState.RECONNECTING, attempt=attempt, retry_in=delay, degraded=False)
-            await self._wait_for_retry(delay)
+                attempt, failed_sessions = 0, 0
+            elif was_up:
+                attempt, failed_sessions = 1, 0
+            else:
+                attempt, failed_sessions = attempt + 1, failed_sessions + probed
 
-    async def _wait_for_retry(self, delay: float | None) -> None:
+    async def _one_session(self) -> tuple[bool, str, bool] | None:
+        """Run a session to its end: (whether it was up, welcomed and lasting, why it ended,
+        whether the token was refused), or None when it ended to resync. A session that ends
+        within seconds of starting counts as failed even if welcomed, so a server that drops
+        everyone straight after the welcome gets the long backoff, not a reconnect a second."""
+        self._drop_reason = None
+        welcomed, started = len(self.welcome_modes), self._now()
+        reason, refused = "the server ended the session", False
+        try:
+            await self._session()
+            reason = self._drop_reason or self._closed_by_server() or reason
+        except _Resync:
+            return None
+        except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError, ValueError) as error:
+            reason = self._drop_reason or reason_for(error, self.url)
+            refused = isinstance(error, InvalidStatus) and error.response.status_code in (401, 403)
+            log.info("connection lost: %s (%r)", reason, error)
+        finally:
+            if self._watching is not None:
+                self._watching.cancel()
+            self._connection, self._watching = None, None
+            self.outbox.connection_lost()
+            if len(self.outbox):
+                self._outbox_changed()
+        lasted = self._now() - started >= self.timing.stable_after
+        return len(self.welcome_modes) > welcomed and lasted, reason, refused
+
+    def _closed_by_server(self) -> str | None:
+        """A clean close, in words: who closed it and why (e.g. code 1001, going away)."""
+        connection = self._connection
+        if connection is None or connection.close_code is None:
+            return None
+        host, port, _ = endpoint(self.url)
+        said = f": {connection.close_reason}" if connection.close_reason else ""
+        return f"{host}:{port} closed the connection (code {connection.close_code}{said})"
+
+    def _explained(self, reason: str) -> str:
+        better = self.explain() if self.explain is not None else None
+        return better or reason
+
+    async def _wait_for_retry(self, delay: float | None) -> bool:
+        """Wait `delay` seconds (None: until asked); True when the dispatcher asked to retry now."""
         self._retry.clear()
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(self._retry.wait(), delay)
+        except TimeoutError:
+            return False
+        return True
 
     async def _session(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
-        async with connect(self.url, additional_headers=headers, open_timeout=10, ping_interval=10,
-                           ping_timeout=20, compression="deflate" if self.compression else None,
+        timing = self.timing
+        # Keepalive pings every few seconds but never a ping timeout: a pong queued behind a big
+        # frame on a slow link is not a dead link. Silence is judged by `_watch` on bytes received.
+        async with connect(self.url, additional_headers=headers, open_timeout=timing.open_timeout,
+                           ping_interval=timing.ping_every, ping_timeout=None, create_connection=_HeardConnection,
+                           compression="deflate" if self.compression else None,
                            max_size=None, close_timeout=2) as connection:  # fmt: skip
             self._connection = connection
+            self._watching = asyncio.create_task(self._watch(connection), name="hurrinet-link-watch")
             # A snapshot cut short by a drop cannot be resumed: ask for a whole one again.
             last_seq = self.replica.seq if self.replica.complete else None
             hello = {"type": "hello", "protocol": protocol.PROTOCOL_VERSION, "last_seq": last_seq}
             await connection.send(orjson.dumps(hello).decode())
             async for message in connection:
                 self._receive(decode(message))
+
+    async def _watch(self, connection: _HeardConnection) -> None:
+        """The heartbeat's other half: silence turns the status degraded, long silence drops the
+        connection (its close handshake would only wait on the dead link too) so probes begin."""
+        while True:
+            await asyncio.sleep(self.timing.check_every)
+            self._heard_at = connection.heard_at
+            silent = connection.loop.time() - connection.heard_at
+            if silent > self.timing.dead_after:
+                self._drop_reason = f"nothing heard from the server for {silent:.0f} s"
+                log.info("dropping a silent connection after %.1f s", silent)
+                connection.transport.abort()
+                return
+            self._check_degraded()
 
     # --- frames in ------------------------------------------------------------------------------
     def _receive(self, frame: dict[str, Any]) -> None:
@@ -272,71 +367,126 @@ class ServerLink:
         self._notify(update)
 
     def _result(self, frame: dict[str, Any]) -> None:
-        pending = self._outbox.pop(frame.get("command_id"), None)
-        if pending is None:
+        entry = self.outbox.pop(frame.get("command_id"))
+        if entry is None:
             if not frame.get("ok", True):
                 log.warning("server error outside a command: %s", frame.get("error"))
             return
-        if pending.future.done():
+        self._outbox_changed()
+        if entry.future.done():
             return
         if frame["ok"]:
-            pending.future.set_result(frame.get("value", {}))
+            entry.future.set_result(frame.get("value", {}))
         else:
             error = frame["error"]
-            pending.future.set_exception(CommandFailed(error["code"], error["message"], error.get("details")))
+            self.outbox.refused(entry, f"{error['message']} [{error['code']}]", self._now())
+            entry.future.set_exception(CommandFailed(error["code"], error["message"], error.get("details")))
         self._check_degraded()
 
     # --- commands out ---------------------------------------------------------------------------
-    def submit(self, name: str, args: dict[str, Any] | None = None) -> asyncio.Future[dict[str, Any]]:
-        """Queue a command; the future holds its value or raises CommandFailed."""
+    def submit(self, name: str, args: dict[str, Any] | None = None, *, label: str | None = None
+               ) -> asyncio.Future[dict[str, Any]]:  # fmt: skip
+        """Queue a command; the future holds its value or raises CommandFailed. While the link is
+        down it waits in the outbox and goes out, in order and under its id, after the resume.
+        `label`: what the dispatcher typed, shown while it waits (else a description)."""
+        args = args or {}
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         command_id = self.new_id()
-        frame = orjson.dumps({"type": "command", "command_id": command_id, "name": name, "args": args or {}}).decode()
-        pending = _Pending(frame, asyncio.get_running_loop().create_future())
-        self._outbox[command_id] = pending
+        frame = orjson.dumps({"type": "command", "command_id": command_id, "name": name, "args": args}).decode()
+        entry = Entry(command_id, name, args, frame, label or describe(name, args), self._now(), future,
+                      waited=not self.status.connected)  # fmt: skip
+        try:
+            self.outbox.add(entry)
+        except OutboxFull as full:
+            future.set_exception(CommandFailed("outbox_full", str(full)))
+            return future
         self.own_ids.add(command_id)
         if self.status.connected:
-            self._send(pending)
-        return pending.future
+            self._send(entry)
+        self._outbox_changed()
+        return future
 
-    async def command(self, name: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
-        return await self.submit(name, args)
+    async def command(self, name: str, args: dict[str, Any] | None = None, *, label: str | None = None
+                      ) -> dict[str, Any]:  # fmt: skip
+        return await self.submit(name, args, label=label)
+
+    def cancel(self, command_id: str) -> bool:
+        """The dispatcher takes a waiting command back (or dismisses a refusal shown for one).
+        One already sent may still have reached the server; its awaiting caller is told so."""
+        entry = self.outbox.pop(command_id)
+        if entry is None:
+            dismissed = self.outbox.dismiss(command_id)
+            if dismissed:
+                self._outbox_changed()
+            return dismissed
+        if entry.future is not None and not entry.future.done():
+            caveat = " (it had been sent: the server may still have applied it)" if entry.sent_at is not None else ""
+            entry.future.set_exception(CommandFailed("cancelled", f"cancelled by the dispatcher{caveat}"))
+        self._outbox_changed()
+        return True
 
     @property
     def outbox_size(self) -> int:
-        return len(self._outbox)
+        return len(self.outbox)
+
+    def pending(self) -> list[Row]:
+        """The outbox as a dispatcher should see it (outbox.Outbox.rows), ages as of now."""
+        return self.outbox.rows(self._now())
 
     def _flush(self) -> None:
-        for pending in list(self._outbox.values()):
-            self._send(pending)
+        for entry in self.outbox.entries():
+            self._send(entry)
 
-    def _send(self, pending: _Pending) -> None:
+    def _send(self, entry: Entry) -> None:
         connection = self._connection
         if connection is None:
             return
-        pending.sent_at = asyncio.get_running_loop().time()
-        task = asyncio.ensure_future(connection.send(pending.frame))
+        entry.sent_at = self._now()
+        task = asyncio.ensure_future(connection.send(entry.frame))
         # A send that fails means the connection is going; the run loop resends after resume.
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time()
+
     # --- status ---------------------------------------------------------------------------------
     def _check_degraded(self) -> None:
-        """Connected but slow: a ping or an answer takes long enough that a dispatcher should know."""
-        if not self.status.connected or self._connection is None:
+        """Connected but not to be trusted: silent, or slow answers or pings, so the board may lag."""
+        connection = self._connection
+        if not self.status.connected or connection is None:
             return
-        now = asyncio.get_running_loop().time()
-        overdue = any(p.sent_at is not None and now - p.sent_at > SLOW_ANSWER_S for p in self._outbox.values())
-        degraded = overdue or self._connection.latency > SLOW_PING_S
-        if degraded != self.status.degraded:
-            self._set_status(degraded=degraded)
+        now, timing = self._now(), self.timing
+        silent = now - connection.heard_at
+        if silent > timing.degraded_after:
+            reason = f"nothing heard for {silent:.0f} s"
+        elif self.outbox.overdue(now, timing.slow_answer):
+            reason = f"a command unanswered for over {timing.slow_answer:g} s"
+        elif connection.latency > timing.slow_ping:
+            reason = f"answers take {connection.latency:.1f} s"
+        else:
+            reason = ""
+        if bool(reason) != self.status.degraded or reason != self.status.reason:
+            self._set_status(degraded=bool(reason), reason=reason)
 
     def poll(self) -> None:
         """Called by the view once a second; keeps `degraded` honest between frames."""
         self._check_degraded()
 
     def _set_status(self, **changes: Any) -> None:
-        self.status = replace(self.status, **changes)
+        self.status = replace(self.status, last_heard=self._last_heard_wall(), **changes)
         for listener in list(self.status_listeners):
             listener(self.status)
+
+    def _last_heard_wall(self) -> float | None:
+        connection = self._connection
+        heard = connection.heard_at if connection is not None else self._heard_at
+        if heard is None:
+            return self.status.last_heard
+        return time.time() - (self._now() - heard)
+
+    def _outbox_changed(self) -> None:
+        for listener in list(self.outbox_listeners):
+            listener()
 
     def _notify(self, update: Update) -> None:
         for listener in list(self.update_listeners):

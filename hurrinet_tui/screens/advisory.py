@@ -1,6 +1,6 @@
 """What the recommendations and resources screens share: a message line, the key hints, edits
-blocked while the link is down, and a re-query that follows the replica without flooding the
-server."""
+that wait for the link while it is down, and a re-query that follows the replica without
+flooding the server."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..link import CommandFailed, LinkStatus
 # A storm moves units every second; asking again more often than this only repeats the server's
 # work for answers nobody has had time to read.
 REQUERY_GAP_S = 1.0
-BLOCKED = "Disconnected — changes are blocked until the link is back"
+QUEUED = "Disconnected — this waits for the link and goes out when it is back"
 
 
 def ref(incident_id: str) -> str:
@@ -85,11 +85,11 @@ class AdvisoryScreen(Screen):
         return str(self.message_line.render())
 
     def may_change(self) -> bool:
-        """Edits wait for the link (docs/workstation.md: a stale view must not assign)."""
-        if self.link.status.connected:
-            return True
-        self.say(f"{BLOCKED} (^R retries now)", error=True)
-        return False
+        """Edits made while the link is down wait in the outbox (docs/workstation.md); the server
+        refuses one the board has overtaken meanwhile, and the refusal is shown against it."""
+        if not self.link.status.connected:
+            self.say(f"{QUEUED} (^R retries now)")
+        return True
 
     # --- asking the server again ------------------------------------------------------------------
     def schedule_requery(self) -> None:
@@ -115,7 +115,7 @@ class AdvisoryScreen(Screen):
 
     def action_refresh(self) -> None:
         if not self.link.status.connected:
-            self.say(f"{BLOCKED}: showing the last answer", error=True)
+            self.say("Disconnected: showing the last answer (asked again once the link is back)", error=True)
             return
         self.say("asking the server again…")
         self.requery(announce=True)

@@ -25,6 +25,7 @@ from ..widgets.feed import Feed
 from ..widgets.grid import VirtualGrid
 from ..widgets.incident_board import IncidentBoard
 from ..widgets.incident_detail import IncidentDetail
+from ..widgets.pending import PendingCommands
 from ..widgets.unit_roster import UnitRoster
 from .map import MapScreen
 from .recommendations import RecommendationsScreen
@@ -64,6 +65,7 @@ class MainScreen(Screen):
         Binding("ctrl+y", "copy_call_location", "Call location to incident", priority=True),
         Binding("escape", "dismiss_vicinity", "Dismiss vicinity", show=False),
         Binding("f10", "confirm_timed_out", "Confirm timed-out dispatch"),
+        Binding("f11", "focus_pending", "Pending commands"),
         # Advice: who to send, and the resources (shelters, medical, supplies, water).
         Binding("w", "recommend", "Recommend units"),
         Binding("W", "recommend_all", "All waiting"),
@@ -108,6 +110,7 @@ class MainScreen(Screen):
         self.feed = Feed(self.zone, replica, id="feed")
         self.header_bar = HeaderBar(now, id="header")
         self.status_bar = StatusBar(HINTS, id="status")
+        self.pending = PendingCommands(app_state.link, id="pending")
         self.command_input = CommandInput(replica, id="command")
 
     def compose(self) -> ComposeResult:
@@ -123,6 +126,7 @@ class MainScreen(Screen):
                 yield self.feed
         yield Static(id="message")
         yield self.command_input
+        yield self.pending
         yield self.status_bar
 
     def on_mount(self) -> None:
@@ -224,6 +228,9 @@ class MainScreen(Screen):
     def action_focus_board(self) -> None:
         self.board.focus()
 
+    def action_focus_pending(self) -> None:
+        self.pending.take_focus(self.focused)
+
     def action_focus_roster(self) -> None:
         self.roster.focus()
 
@@ -292,8 +299,7 @@ class MainScreen(Screen):
     # --- the call on the line -----------------------------------------------------------------------
     def action_new_call(self) -> None:
         if not self.state.link.status.connected:
-            self.say("Disconnected — changes are blocked until the link is back (^R retries now)", error=True)
-            return
+            self.say("Disconnected — the call is created when the link is back; type meanwhile (^R retries now)")
         self.set_preset("call")
         self.call_form.take_new_call()
 
@@ -414,8 +420,7 @@ class MainScreen(Screen):
             self.local(parsed)
             return
         if not self.state.link.status.connected:
-            self.say("Disconnected — changes are blocked until the link is back (^R retries now)", error=True)
-            return
+            self.say(f"⧗ {line}: waits for the link, goes out when it is back (F11 shows what waits, ^R retries now)")
         self.send(parsed, line)
 
     @work(group="commands")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 
@@ -42,14 +43,24 @@ class HeaderBar(Widget):
 
 
 class StatusBar(Widget):
-    """Connection (connected / reconnecting / offline), normal or degraded, and the keys."""
+    """Connection (connected / reconnecting / offline) and why, normal or degraded, when the
+    server was last heard from, and the keys."""
 
     status: reactive[LinkStatus] = reactive(LinkStatus, always_update=True)
-    note: reactive[str] = reactive("")
+    note: reactive[str] = reactive("")  # e.g. the demo's simulation state: shown only while connected
 
-    def __init__(self, hints: str, **kwargs) -> None:
+    def __init__(self, hints: str, clock: Callable[[], float] = time.time, **kwargs) -> None:
         super().__init__(**kwargs)
         self.hints = hints
+        self.clock = clock
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        # "last heard 12 s ago" moves on its own while the link is down or degraded.
+        if self.status.degraded or not self.status.connected:
+            self.refresh()
 
     def watch_status(self, status: LinkStatus) -> None:
         self.set_class(status.state in (LinkState.RECONNECTING, LinkState.OFFLINE), "-down")
@@ -58,11 +69,15 @@ class StatusBar(Widget):
     def render(self) -> Text:
         status = self.status
         mark = {"connected": "●", "connecting": "◌", "reconnecting": "✖", "offline": "✖"}[status.state.value]
-        text = Text(f" {mark} {status.describe()} ", style="bold")
-        text.append("│ degraded " if status.connected and status.degraded else "│ normal ")
-        if self.note:
+        text = Text(f" {mark} {status.describe(now=self.clock())} ", style="bold")
+        if status.connected and not status.degraded:
+            text.append("│ normal ")
+        elif status.state in (LinkState.RECONNECTING, LinkState.OFFLINE):
+            text.append("│ degraded ")
+        if self.note and status.connected:  # what the server said last is not news once it is gone
             text.append(f"│ {self.note} ")
-        pad = max(self.size.width - text.cell_len - len(self.hints) - 1, 1)
-        text.append(" " * pad)
-        text.append(self.hints, style="dim")
+        pad = self.size.width - text.cell_len - len(self.hints) - 1
+        if pad >= 0:  # the keys make way for why the link is down
+            text.append(" " * max(pad, 1))
+            text.append(self.hints, style="dim")
         return text

@@ -13,8 +13,6 @@ from textual.widgets import Input, Static
 from ..link import CommandFailed, ServerLink
 from .location_form import LocationForm
 
-DISCONNECTED = "not saved: disconnected — what you typed is kept; Enter saves it once the link is back"
-
 
 class EntityForm(Vertical):
     """A form over one server entity. Each field `X` has a `#X-error` line below it; `message`
@@ -68,10 +66,8 @@ class EntityForm(Vertical):
             self.set_error(field, message)
 
     async def send(self, name: str, args: dict[str, Any], field: str = "message") -> dict[str, Any] | None:
-        """Send a command; a refusal is shown beside `field`. The answer's value, else None."""
-        if not self.link.status.connected:
-            self.show_problem(field, DISCONNECTED)
-            return None
+        """Send a command; a refusal is shown beside `field`. The answer's value, else None.
+        While the link is down the command waits in the outbox and this waits with it."""
         try:
             value = await self.link.command(name, args)
         except CommandFailed as error:

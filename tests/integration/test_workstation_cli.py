@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -112,6 +114,8 @@ def test_a_bad_idle_lock_option_is_refused_by_name(value, problem, capsys):
         ("theme = 3\n", "theme must be a non-empty string"),
         ('token = ""\n', "token must be a non-empty string"),
         ("idle_lock_minutes = \n", "Invalid value"),
+        ('tokn = "t"\n', "unknown setting tokn (known: token, theme, idle_lock_minutes)"),
+        ("idle_lock = 5\ncolour = 1\n", "unknown settings colour, idle_lock"),
     ],
 )
 def test_a_bad_config_file_stops_both_commands_with_its_name_and_the_problem(tmp_path, capsys, text, problem):
@@ -122,6 +126,14 @@ def test_a_bad_config_file_stops_both_commands_with_its_name_and_the_problem(tmp
         error = capsys.readouterr().err
         assert str(config) in error and problem in error
     assert not (tmp_path / "d").exists()  # refused before a demo server was started
+
+
+def test_a_demo_server_that_died_is_named_as_the_reason_the_link_is_down(tmp_path):
+    server = DemoServer(tmp_path / "demo", simulation=False)
+    assert server.gone() is None  # not started: nothing to say
+    server.process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    server.process.wait()
+    assert server.gone() == f"the demo server stopped (exit 3); see {tmp_path / 'demo' / 'demo-server.err'}"
 
 
 def test_the_demo_token_waits_in_a_file_only_its_owner_can_read(tmp_path):

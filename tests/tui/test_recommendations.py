@@ -203,7 +203,7 @@ async def test_no_text_to_classify_and_a_refused_accept_say_why_and_change_nothi
         assert app.screen is app.main_screen
 
 
-async def test_while_disconnected_nothing_is_assigned_and_the_answer_is_renewed_after(live):
+async def test_an_acceptance_while_disconnected_waits_for_the_link_and_the_answer_is_renewed_after(live):
     app = live_app(live)
     async with app.run_test(size=(120, 40)) as pilot:
         link = await connected(pilot)
@@ -212,15 +212,14 @@ async def test_while_disconnected_nothing_is_assigned_and_the_answer_is_renewed_
         screen = await open_screen(pilot, call, rows=1)
         await live.stop()
         await until(pilot, lambda: screen.has_class("-disconnected"))
-        await pilot.press("enter")
-        assert "changes are blocked until the link is back" in screen.message_text
         await pilot.press("r")
         assert "showing the last answer" in screen.message_text
+        await pilot.press("enter")
+        assert "waits for the link" in screen.message_text
         await live.start()
         await until(pilot, lambda: not screen.has_class("-disconnected"))
-        await until(pilot, lambda: shown_units(screen) == ["M1"])  # asked again once back
-        assert unit_state(app, "M1") == "available_station"
-        assert live.world.incidents[call].units == ()
+        await until(pilot, lambda: screen.message_text.startswith("✓ assigned M1"))  # once back, once
+        assert [u.callsign for u in live.world.incidents[call].units] == ["M1"]
 
 
 async def test_all_waiting_at_80x24(live, snapshot):

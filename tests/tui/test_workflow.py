@@ -86,22 +86,30 @@ async def test_another_dispatchers_change_appears_on_the_board_and_in_the_feed(l
             await other.close()
 
 
-async def test_losing_the_server_blocks_edits_and_clears_on_resume(live):
+async def test_a_command_typed_while_the_server_is_gone_waits_shown_and_applies_once_on_resume(live):
     app = live_app(live)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.state.link.status.connected)
         screen = app.main_screen
+        screen.status_bar.note = "simulation running (F9 pauses)"
         await live.stop()
         await until(pilot, lambda: "Disconnected — reconnecting" in str(screen.status_bar.render()))
+        assert "simulation" not in str(screen.status_bar.render())  # the server is not there to run it
+        # why, not only that: first the server's goodbye, then what the probes find
+        await until(pilot, lambda: "connection refused" in str(screen.status_bar.render()))
         assert screen.has_class("-disconnected")
         await command(pilot, "ni flood")
-        assert "changes are blocked" in message(app)
+        assert "⧗ ni flood: waits for the link" in message(app)
+        await until(pilot, lambda: screen.pending.display)
+        assert "incident.create" in str(screen.pending.render())  # with its age, waiting
+        assert "waiting for the link" in str(screen.pending.render())
         await live.start()
-        await until(pilot, lambda: app.state.link.status.connected)
-        await pilot.pause()
+        await until(pilot, lambda: app.state.link.status.connected and len(live.world.incidents) == 1)
+        await until(pilot, lambda: "✓ ni flood" in message(app))
         assert not screen.has_class("-disconnected")
         assert "Connected" in str(screen.status_bar.render())
-        assert live.world.incidents == {}  # the blocked command was never sent
+        assert [i.incident_type for i in live.world.incidents.values()] == ["FLOOD"]
+        await until(pilot, lambda: not screen.pending.display)
 
 
 async def test_every_mistake_gets_a_message_naming_it(live):
