@@ -11,6 +11,7 @@ from typing import Any
 
 from server import protocol as p
 from server.advice import recommendations
+from server.advice.stats_query import stats_query
 from server.app import lookups, wire
 from server.domain.operations import calls, incidents, resources, units
 from server.domain.values import Coordinates, Staffing
@@ -166,6 +167,10 @@ def call_vicinity(ch: Change, a: p.CallVicinity) -> Value:
 
 def geocode(ch: Change, a: p.Geocode) -> Value:
     return lookups.geocode_query(ch, a.query)
+
+
+def stats(ch: Change, a: p.Stats) -> Value:
+    return stats_query(ch.world, ch.now, p.parse_iso(a.from_), p.parse_iso(a.to), a.by)
 
 
 # Controls act on the server process and are answered by the hub, not by a handler.
