@@ -22,7 +22,8 @@ the 50th percentile by the same rule (the lower middle value when n is even).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -156,40 +157,52 @@ def nearest_rank(sorted_values: Sequence[float] | np.ndarray, p: int) -> float:
     return float(sorted_values[max(1, (p * n + 99) // 100) - 1])
 
 
-def summary(values: np.ndarray, limits: np.ndarray | None, share: float) -> dict[str, Any]:
-    """Count, median, 90th percentile and (with targets) how many were within them."""
-    n = int(values.size)
-    out: dict[str, Any] = {"count": n}
-    if n:
-        ordered = np.sort(values)
-        out["median_s"] = round(nearest_rank(ordered, 50), 3)
-        out["p90_s"] = round(nearest_rank(ordered, 90), 3)
-    if limits is not None:
-        judged = ~np.isnan(limits)
-        if judged.any():
-            within = int(np.count_nonzero(values[judged] <= limits[judged]))
-            total = int(np.count_nonzero(judged))
-            out["within"] = within
-            out["within_share"] = round(within / total, 4)
-            out["target_met"] = within / total >= share
+def _rank_index(counts: np.ndarray, p: int) -> np.ndarray:
+    """0-based nearest-rank positions of the p-th percentile within groups of `counts`."""
+    return np.maximum(1, (p * counts + 99) // 100) - 1
+
+
+def grouped_summaries(
+    values: np.ndarray, limits: np.ndarray, codes: np.ndarray, n_groups: int, share: float
+) -> list[dict[str, Any] | None]:
+    """`summary` of every group at once (None for a group without values). `values` must come
+    sorted (with their limits and codes in the same order): a stable sort by group code (radix,
+    on small integers) then leaves each group's slice sorted, and its percentiles are positions."""
+    small = codes.astype(np.int16 if n_groups < 2**15 else np.int64)
+    order = np.argsort(small, kind="stable")
+    v, c, lim = values[order], small[order], limits[order]
+    bounds = np.searchsorted(c, np.arange(n_groups + 1))
+    first, counts = bounds[:-1], np.diff(bounds)
+    judged = ~np.isnan(lim)
+    judged_sum = np.concatenate(([0], np.cumsum(judged)))
+    within_sum = np.concatenate(([0], np.cumsum(judged & (v <= np.where(judged, lim, 0)))))
+    n_judged = judged_sum[bounds[1:]] - judged_sum[first]
+    n_within = within_sum[bounds[1:]] - within_sum[first]
+    last = max(len(v) - 1, 0)
+    medians = v[np.minimum(first + _rank_index(counts, 50), last)] if len(v) else np.zeros(n_groups)
+    p90s = v[np.minimum(first + _rank_index(counts, 90), last)] if len(v) else np.zeros(n_groups)
+    out: list[dict[str, Any] | None] = []
+    for g in range(n_groups):
+        n = int(counts[g])
+        if n == 0:
+            out.append(None)
+            continue
+        item: dict[str, Any] = {"count": n, "median_s": round(float(medians[g]), 3), "p90_s": round(float(p90s[g]), 3)}
+        if n_judged[g]:
+            within, total = int(n_within[g]), int(n_judged[g])
+            item.update(within=within, within_share=round(within / total, 4), target_met=within / total >= share)
+        out.append(item)
     return out
 
 
+def summary(values: np.ndarray, limits: np.ndarray, share: float) -> dict[str, Any]:
+    """Count, median, 90th percentile and (where targets apply) how many were within them."""
+    order = np.argsort(values, kind="stable")
+    codes = np.zeros(values.size, dtype=np.int64)
+    return grouped_summaries(values[order], limits[order], codes, 1, share)[0] or {"count": 0}
+
+
 # --- the figures --------------------------------------------------------------------------------
-
-
-class _Samples:
-    """One stage's values, each with its target (NaN: none) and its incident's groups."""
-
-    def __init__(self) -> None:
-        self.values: list[float] = []
-        self.limits: list[float] = []
-        self.groups: list[tuple[str, str, str, str]] = []
-
-    def add(self, value: float, limit: float | None, groups: tuple[str, str, str, str]) -> None:
-        self.values.append(value)
-        self.limits.append(np.nan if limit is None else limit)
-        self.groups.append(groups)
 
 
 def _hour_label(bucket: float, zone: ZoneInfo) -> str:
@@ -207,8 +220,130 @@ def _instants(start: float, end: float, step: int) -> np.ndarray:
     return np.concatenate(([start], inner[inner > start], [end])) if end > start else np.asarray([start])
 
 
+# --- the table of records ------------------------------------------------------------------------
+
+GROUPED = ("priority", "district", "incident_type")
+
+
+class RecordTable:
+    """Records as columns, kept between queries: `add` derives a record's values once, `remove`
+    retires them (an incident that changed is removed and added again), so a query reads
+    arrays instead of walking 50,000 objects. Strings (groups, unit kinds) become small codes."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, dict[str, int]] = {name: {} for name in (*GROUPED, "kind")}
+        # Pending rows, turned into arrays on the next `arrays()`.
+        self._pending: dict[str, list[tuple[float, ...]]] = {
+            "incidents": [], "turnout": [], "travel": [], "waiting": [], "busy": [],
+        }  # fmt: skip
+        self._arrays: dict[str, np.ndarray] = {}
+        self._alive = np.ones(0, dtype=bool)
+        self._dead: list[int] = []
+        self.size = 0
+        self.dead = 0
+
+    def _code(self, name: str, value: str | None) -> int:
+        table = self.codes[name]
+        key = UNSET if value is None else value
+        code = table.get(key)
+        if code is None:
+            code = table[key] = len(table)
+        return code
+
+    def add(self, record: IncidentRecord) -> int:
+        """Append a record; returns its row (for `remove`)."""
+        row, nan, pending = self.size, math.nan, self._pending
+        self.size += 1
+        units = record.assignments
+        dispatched = [a.dispatched for a in units if a.dispatched is not None]
+        on_scene = [a.on_scene for a in units if a.on_scene is not None]
+        pending["incidents"].append((
+            record.created,
+            nan if record.call_started is None else record.call_started,
+            min(dispatched) if dispatched else nan,
+            min(on_scene) if on_scene else nan,
+            self._code("priority", record.priority),
+            self._code("district", record.district),
+            self._code("incident_type", record.incident_type),
+        ))  # fmt: skip
+        for a in units:
+            kind = self._code("kind", a.kind)
+            if a.dispatched is not None and a.en_route is not None:
+                pending["turnout"].append((a.en_route - a.dispatched, kind, row))
+            if a.en_route is not None and a.on_scene is not None:
+                pending["travel"].append((a.on_scene - a.en_route, row))
+            pending["busy"].append((a.assigned, nan if a.unassigned is None else a.unassigned, kind, row))
+        for since, until in record.waiting:
+            pending["waiting"].append((since, math.inf if until is None else until, row))
+        return row
+
+    def remove(self, row: int) -> None:
+        self._dead.append(row)
+        self.dead += 1
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every column, the retired rows masked out by `alive` (per incident row)."""
+        widths = {"incidents": 7, "turnout": 3, "travel": 2, "waiting": 3, "busy": 4}
+        for name, rows in self._pending.items():
+            if rows or name not in self._arrays:
+                fresh = np.asarray(rows, dtype=float).reshape(-1, widths[name])
+                kept = self._arrays.get(name)
+                self._arrays[name] = fresh if kept is None else np.concatenate((kept, fresh))
+                rows.clear()
+        if self._alive.size < self.size:
+            self._alive = np.concatenate((self._alive, np.ones(self.size - self._alive.size, dtype=bool)))
+        if self._dead:
+            self._alive[self._dead] = False
+            self._dead.clear()
+        return {**self._arrays, "alive": self._alive}
+
+    @classmethod
+    def of(cls, records: Iterable[IncidentRecord]) -> RecordTable:
+        table = cls()
+        for record in records:
+            table.add(record)
+        return table
+
+
+def _union(tables: Sequence[RecordTable]) -> dict[str, Any]:
+    """The live rows of several tables as one set of columns, with codes mapped onto one
+    shared list of names per grouping (each table numbers its own)."""
+    names: dict[str, dict[str, int]] = {name: {} for name in (*GROUPED, "kind")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("incidents", "turnout", "travel", "waiting", "busy")}
+    offset = 0
+    for table in tables:
+        cols = table.arrays()
+        alive = cols["alive"]
+        remap = {}
+        for name, codes in table.codes.items():
+            shared = names[name]
+            remap[name] = np.asarray([shared.setdefault(n, len(shared)) for n in codes] or [0], dtype=float)
+        # Renumber live incident rows 0… so samples point into the joined incident columns.
+        new_row = np.cumsum(alive) - 1 + offset
+        inc = cols["incidents"][alive].copy()
+        for i, name in enumerate(GROUPED, start=4):
+            inc[:, i] = remap[name][inc[:, i].astype(np.int64)]
+        parts["incidents"].append(inc)
+        for key, row_col, kind_col in (("turnout", 2, 1), ("travel", 1, None), ("waiting", 2, None), ("busy", 3, 2)):
+            block = cols[key]
+            rows = block[:, row_col].astype(np.int64)
+            block = block[alive[rows]].copy()
+            block[:, row_col] = new_row[rows[alive[rows]]]
+            if kind_col is not None:
+                block[:, kind_col] = remap["kind"][block[:, kind_col].astype(np.int64)]
+            parts[key].append(block)
+        offset += int(alive.sum())
+    widths = {"incidents": 7, "turnout": 3, "travel": 2, "waiting": 3, "busy": 4}
+    joined = {k: np.concatenate(v) if v else np.zeros((0, widths[k])) for k, v in parts.items()}
+    joined["names"] = {name: list(codes) for name, codes in names.items()}
+    return joined
+
+
+# --- the figures --------------------------------------------------------------------------------
+
+
 def compute(
-    records: Iterable[IncidentRecord],
+    source: RecordTable | Sequence[RecordTable] | Iterable[IncidentRecord],
     *,
     start: float | None,
     end: float,
@@ -218,84 +353,87 @@ def compute(
     resources: Iterable[ResourceRecord] = (),
     by: Sequence[str] = DIMENSIONS,
 ) -> dict[str, Any]:
-    """Every figure of § Statistics over incidents created in [start, end). `units` maps the
-    deployment's active units to their kinds (the denominators of utilisation); `start` None
-    means from the first incident on."""
-    records = list(records)
+    """Every figure of § Statistics over incidents created in [start, end), from records or
+    from tables of them (one per source). `units` maps the deployment's active units to their
+    kinds (the denominators of utilisation); `start` None means from the first incident on."""
+    if isinstance(source, RecordTable):
+        tables: Sequence[RecordTable] = (source,)
+    else:
+        items = list(source)
+        tables = items if items and isinstance(items[0], RecordTable) else (RecordTable.of(items),)
+    cols = _union(tables)
+    incidents, names = cols["incidents"], cols["names"]
     if start is None:
-        start = min((r.created for r in records), default=end)
-    limit_of = {
-        "call_processing": targets.call_processing_s,
-        "alarm_processing": targets.alarm_processing_s,
-        "travel": targets.travel_s,
-        "total_response": targets.total_response_s,
-    }
-    samples = {stage: _Samples() for stage in STAGES}
-    hour_cache: dict[float, str] = {}
-    waiting: list[tuple[float, float | None]] = []
-    busy: list[tuple[float, float | None, str]] = []
-    counted = 0
-    for record in records:
-        waiting.extend(record.waiting)
-        busy.extend((a.assigned, a.unassigned, a.kind) for a in record.assignments)
-        if not start <= record.created < end:
-            continue
-        counted += 1
-        bucket = record.created // 3600 * 3600
-        hour = hour_cache.get(bucket)
-        if hour is None:
-            hour = hour_cache[bucket] = _hour_label(bucket, zone)
-        groups = (record.priority or UNSET, record.district or UNSET, record.incident_type or UNSET, hour)
-        if record.call_started is not None:
-            samples["call_processing"].add(record.created - record.call_started, limit_of["call_processing"], groups)
-        dispatched = [a.dispatched for a in record.assignments if a.dispatched is not None]
-        if dispatched:
-            samples["alarm_processing"].add(min(dispatched) - record.created, limit_of["alarm_processing"], groups)
-        on_scene = [a.on_scene for a in record.assignments if a.on_scene is not None]
-        if on_scene and record.call_started is not None:
-            samples["total_response"].add(min(on_scene) - record.call_started, limit_of["total_response"], groups)
-        for a in record.assignments:
-            if a.dispatched is not None and a.en_route is not None:
-                samples["turnout"].add(a.en_route - a.dispatched, targets.turnout_for(a.kind), groups)
-            if a.en_route is not None and a.on_scene is not None:
-                samples["travel"].add(a.on_scene - a.en_route, limit_of["travel"], groups)
+        start = float(incidents[:, 0].min()) if incidents.size else end
+    window = (incidents[:, 0] >= start) & (incidents[:, 0] < end)
+    created, call, dispatched, on_scene = (incidents[:, i] for i in range(4))
+    nan = math.nan
+    kind_limits = np.asarray([nan if (x := targets.turnout_for(k)) is None else x for k in names["kind"]] or [nan])
 
-    arrays = {
-        stage: (np.asarray(s.values, dtype=float), np.asarray(s.limits, dtype=float), s.groups)
-        for stage, s in samples.items()
+    def flat(limit: float | None) -> float:
+        return nan if limit is None else limit
+
+    n_rows = np.arange(len(incidents))
+    turnout, travel = cols["turnout"], cols["travel"]
+    measured = {
+        "call_processing": (created - call, n_rows, flat(targets.call_processing_s)),
+        "alarm_processing": (dispatched - created, n_rows, flat(targets.alarm_processing_s)),
+        "turnout": (turnout[:, 0], turnout[:, 2].astype(np.int64), kind_limits[turnout[:, 1].astype(np.int64)]),
+        "travel": (travel[:, 0], travel[:, 1].astype(np.int64), flat(targets.travel_s)),
+        "total_response": (on_scene - call, n_rows, flat(targets.total_response_s)),
     }
-    stages = {stage: summary(v, lim, targets.share) for stage, (v, lim, _) in arrays.items()}
+    stages_data: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for stage, (values, rows, limit) in measured.items():
+        keep = ~np.isnan(values) & window[rows]  # a stage never reached is left out
+        lims = limit[keep] if isinstance(limit, np.ndarray) else np.full(int(keep.sum()), limit)
+        by_value = np.argsort(values[keep], kind="stable")  # once per stage, for every grouping
+        stages_data[stage] = (values[keep][by_value], rows[keep][by_value], lims[by_value])
+
+    groups: dict[str, tuple[np.ndarray, list[str]]] = {
+        name: (incidents[:, i].astype(np.int64), names[name]) for i, name in enumerate(GROUPED, start=4)
+    }
+    buckets, hour_codes = np.unique(created[window] // 3600 * 3600, return_inverse=True)
+    hour_of = np.zeros(len(incidents), dtype=np.int64)
+    hour_of[window] = hour_codes.ravel()
+    groups["hour"] = (hour_of, [_hour_label(float(b), zone) for b in buckets])
+
+    stages = {
+        stage: grouped_summaries(v, lim, np.zeros(v.size, dtype=np.int64), 1, targets.share)[0] or {"count": 0}
+        for stage, (v, _, lim) in stages_data.items()
+    }
     breakdown: dict[str, dict[str, dict[str, Any]]] = {}
     for dim in by:
-        column = DIMENSIONS.index(dim)
+        codes, labels = groups[dim]
         table: dict[str, dict[str, Any]] = {}
-        for stage, (values, limits, groups) in arrays.items():
-            if not values.size:
-                continue
-            keys = np.asarray([g[column] for g in groups])
-            names, codes = np.unique(keys, return_inverse=True)
-            order = np.argsort(codes, kind="stable")
-            bounds = np.searchsorted(codes[order], np.arange(names.size + 1))
-            for i, name in enumerate(names.tolist()):
-                picked = order[bounds[i] : bounds[i + 1]]
-                table.setdefault(name, {})[stage] = summary(values[picked], limits[picked], targets.share)
+        for stage, (values, rows, lims) in stages_data.items():
+            for label, item in zip(labels, grouped_summaries(values, lims, codes[rows], len(labels), targets.share),
+                                   strict=True):  # fmt: skip
+                if item is not None:
+                    table.setdefault(label, {})[stage] = item
         breakdown[dim] = dict(sorted(table.items()))
 
+    response, response_rows, _ = stages_data["total_response"]
+    priority_codes, priority_names = groups["priority"]
     step = series_step(max(end - start, 1.0))
     instants = _instants(start, end, step)
+    waiting, busy = cols["waiting"], cols["busy"]
+    # Still assigned: busy until `end` (and an assignment begun after `end` not at all).
+    busy_to = np.maximum(np.where(np.isnan(busy[:, 1]), end, busy[:, 1]), busy[:, 0])
+    busy_kinds = np.asarray(names["kind"] or [""])[busy[:, 2].astype(np.int64)]
     return {
         "from": iso_of(start),
         "to": iso_of(end),
-        "incidents": counted,
+        "incidents": int(window.sum()),
         "percentile_method": PERCENTILE_METHOD,
         "targets": targets_wire(targets),
         "stages": stages,
         "by": breakdown,
-        "distribution": _distribution(arrays["total_response"][0], arrays["total_response"][2]),
-        "waiting": {"step_s": step, "at": [iso_of(t) for t in instants], "counts": _waiting_counts(waiting, instants)},
-        "utilisation": _utilisation(busy, units, start, end, step),
+        "distribution": _distribution(response, priority_codes[response_rows], priority_names),
+        "waiting": {"step_s": step, "at": [iso_of(t) for t in instants],
+                    "counts": _waiting_counts(waiting[:, 0], waiting[:, 1], instants)},
+        "utilisation": _utilisation(busy[:, 0], busy_to, busy_kinds, units, start, end, step),
         "resources": _occupancy(resources),
-    }
+    }  # fmt: skip
 
 
 def targets_wire(targets: StatsTargets) -> dict[str, Any]:
@@ -310,33 +448,39 @@ def targets_wire(targets: StatsTargets) -> dict[str, Any]:
     }
 
 
-def _distribution(values: np.ndarray, groups: list[tuple[str, str, str, str]]) -> dict[str, Any]:
+def _distribution(values: np.ndarray, codes: np.ndarray, names: list[str]) -> dict[str, Any]:
     """Total response per priority, counted in the bins of DISTRIBUTION_EDGES_S (last: open)."""
     edges = np.asarray([*DISTRIBUTION_EDGES_S, np.inf])
     counts: dict[str, list[int]] = {}
-    if values.size:
-        priorities = np.asarray([g[0] for g in groups])
-        for name in sorted(set(priorities.tolist())):
-            hist, _ = np.histogram(values[priorities == name], bins=edges)
-            counts[name] = hist.tolist()
+    for code in sorted(set(codes.tolist()), key=lambda c: names[c]):
+        hist, _ = np.histogram(values[codes == code], bins=edges)
+        counts[names[code]] = hist.tolist()
     return {"edges_s": list(DISTRIBUTION_EDGES_S), "counts": counts}
 
 
-def _waiting_counts(intervals: list[tuple[float, float | None]], instants: np.ndarray) -> list[int]:
+def _waiting_counts(starts: np.ndarray, ends: np.ndarray, instants: np.ndarray) -> list[int]:
     """How many incidents were waiting at each instant: started at or before it, not yet left."""
-    if not intervals:
-        return [0] * instants.size
-    starts = np.sort(np.fromiter((s for s, _ in intervals), dtype=float, count=len(intervals)))
-    ends = np.sort(np.fromiter((np.inf if e is None else e for _, e in intervals), dtype=float, count=len(intervals)))
+    starts, ends = np.sort(starts), np.sort(ends)
     return (np.searchsorted(starts, instants, "right") - np.searchsorted(ends, instants, "right")).tolist()
 
 
-def _busy_seconds(starts: np.ndarray, ends: np.ndarray, lo: float, hi: float) -> float:
-    return float(np.clip(np.minimum(ends, hi) - np.maximum(starts, lo), 0, None).sum())
+def _busy_integral(starts: np.ndarray, ends: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """F(t): unit-seconds of assignment before each t. Each interval gives min(t, e) − s once
+    it has started, i.e. (t − s) for s < t minus (t − e) for e < t: prefix sums of the sorted
+    starts and ends answer every t at once."""
+    s, e = np.sort(starts), np.sort(ends)
+    s_sum, e_sum = np.concatenate(([0.0], np.cumsum(s))), np.concatenate(([0.0], np.cumsum(e)))
+
+    def integral(t: np.ndarray) -> np.ndarray:
+        ns, ne = np.searchsorted(s, t, "left"), np.searchsorted(e, t, "left")
+        return (ns * t - s_sum[ns]) - (ne * t - e_sum[ne])
+
+    return integral
 
 
 def _utilisation(
-    busy: list[tuple[float, float | None, str]], units: Mapping[str, str], start: float, end: float, step: int
+    starts: np.ndarray, ends: np.ndarray, kind_of: np.ndarray, units: Mapping[str, str], start: float, end: float,
+    step: int,
 ) -> dict[str, Any]:
     """Unit-hour utilisation: the time units spent assigned (assignment → unassignment, or
     `end` while still open) over the time they were there to be assigned (every active unit,
@@ -344,24 +488,27 @@ def _utilisation(
     span = max(end - start, 0.0)
     kinds = sorted(set(units.values()))
     per_kind = {k: sum(1 for v in units.values() if v == k) for k in kinds}
-    starts = np.fromiter((b[0] for b in busy), dtype=float, count=len(busy))
-    ends = np.fromiter((end if b[1] is None else b[1] for b in busy), dtype=float, count=len(busy))
-    kind_of = np.asarray([b[2] for b in busy]) if busy else np.asarray([], dtype=str)
-
-    def share(mask: np.ndarray | None, n_units: int, lo: float, hi: float) -> float | None:
-        if n_units == 0 or hi <= lo:
-            return None
-        s, e = (starts, ends) if mask is None else (starts[mask], ends[mask])
-        return round(_busy_seconds(s, e, lo, hi) / (n_units * (hi - lo)), 4)
 
     bounds = _instants(start, end, step)
+    whole = np.asarray([start, start + span])
+
+    def share(busy: np.ndarray, n_units: int, lo: np.ndarray, hi: np.ndarray) -> list[float | None]:
+        return [None if n_units == 0 or h <= l_ else round(float(b) / (n_units * (h - l_)), 4)
+                for b, l_, h in zip(busy, lo, hi, strict=True)]  # fmt: skip
+
+    def over(mask: np.ndarray | None, n_units: int) -> float | None:
+        picked = (starts, ends) if mask is None else (starts[mask], ends[mask])
+        f = _busy_integral(*picked)(whole)
+        return share(f[1:] - f[:1], n_units, whole[:1], whole[1:])[0]
+
+    series = _busy_integral(starts, ends)(bounds)
     return {
         "units": len(units),
-        "overall": share(None, len(units), start, start + span),
-        "by_kind": {k: share(kind_of == k, per_kind[k], start, start + span) for k in kinds},
+        "overall": over(None, len(units)),
+        "by_kind": {k: over(kind_of == k, per_kind[k]) for k in kinds},
         "step_s": step,
         "at": [iso_of(t) for t in bounds[:-1]],
-        "values": [share(None, len(units), lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)],
+        "values": share(np.diff(series), len(units), bounds[:-1], bounds[1:]),
     }
 
 
