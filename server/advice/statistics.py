@@ -493,7 +493,7 @@ def _utilisation(
     whole = np.asarray([start, start + span])
 
     def share(busy: np.ndarray, n_units: int, lo: np.ndarray, hi: np.ndarray) -> list[float | None]:
-        return [None if n_units == 0 or h <= l_ else round(float(b) / (n_units * (h - l_)), 4)
+        return [None if n_units == 0 or h <= l_ else round(float(b) / (n_units * float(h - l_)), 4)
                 for b, l_, h in zip(busy, lo, hi, strict=True)]  # fmt: skip
 
     def over(mask: np.ndarray | None, n_units: int) -> float | None:

@@ -6,6 +6,7 @@ serves all three.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from server.domain.call import Call
@@ -197,6 +198,11 @@ def deployment(item: Deployment) -> dict[str, Any]:
             "lon_max": area.lon_max,
         },
         "vicinity_radius_m": item.vicinity_radius_m,
+        # The workstation derives overdue flags from state and time, and the supervisor screen
+        # draws the statistics' targets, from these.
+        "overdue": {priority: asdict(limits) for priority, limits in item.overdue},
+        "stats_targets": _compact({**asdict(item.stats_targets),
+                                   "turnout_s_by_kind": dict(item.stats_targets.turnout_s_by_kind)}),
     }
 
 
