@@ -109,20 +109,23 @@ def _limit(seconds: float) -> str:
 
 class Announcer:
     """Which flags were already announced: each flag raises one notification, however often
-    the screen asks (once a second), and forgets it once the flag is gone."""
+    the screen asks (once a second), and forgets it once the flag is gone. The flags standing
+    when the workstation first looks are not announced (they are on the rows and counted on
+    the supervisor screen): a workstation opening mid-storm would otherwise greet its
+    dispatcher with a burst of old news."""
 
     def __init__(self) -> None:
-        self.announced: set[tuple[str, str, str, str]] = set()
+        self.announced: set[tuple[str, str, str, str]] | None = None  # None: not looked yet
 
     def new(self, flags: Iterable[Flag]) -> list[Flag]:
         flags = list(flags)
         current = {f.identity for f in flags}
-        fresh = [f for f in flags if f.identity not in self.announced]
+        fresh = [] if self.announced is None else [f for f in flags if f.identity not in self.announced]
         self.announced = current
         return fresh
 
 
-MOST_TOASTS = 3  # more new flags at once (a workstation joining mid-storm) make one summary
+MOST_TOASTS = 3  # more new flags at once (a surge) make one summary
 
 
 def announcements(announcer: Announcer, incidents: Mapping[str, Entity], units: Mapping[str, Entity],

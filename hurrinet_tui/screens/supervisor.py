@@ -132,7 +132,7 @@ class SupervisorScreen(AdvisoryScreen):
         Binding("b", "next_breakdown", "Breakdown"),
         Binding("escape,q", "close", "Close"),
     ]
-    HINTS = "r refresh  b breakdown (priority, district, type, hour)  ↑↓ PgUp PgDn scroll  Esc close"
+    HINTS = "r refresh  b breakdown: priority, district, type, hour  ↑↓ scroll  Esc close"
 
     def __init__(self, app_state, **kwargs) -> None:
         super().__init__(app_state, None, **kwargs)
@@ -161,7 +161,7 @@ class SupervisorScreen(AdvisoryScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.title_line.update(Text("Supervisor — asking the server for the figures…"))
+        self.title_line.update(Text("Supervisor · asking the server for the figures…"))
         for row in self.distribution.values():
             row.display = False
         self.show_overdue()
@@ -219,8 +219,8 @@ class SupervisorScreen(AdvisoryScreen):
         assert figures is not None
         self.title_line.update(Text.assemble(
             ("Supervisor", "bold"),
-            f" — {figures['incidents']} incidents since {self.local(figures['from'], '%d %b %H:%M')}, "
-            f"as of {self.local(figures['to'])}; percentiles {figures['percentile_method']}",
+            f" · {figures['incidents']} incidents since {self.local(figures['from'], '%d %b %H:%M')}"
+            f" · as of {self.local(figures['to'])} · {figures['percentile_method']}",
         ))  # fmt: skip
         self.table.update(figures_table(figures))
         waiting = figures["waiting"]

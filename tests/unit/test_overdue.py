@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hurrinet_tui.overdue import Announcer, all_flags, describe, incident_flag, unit_flag
+from hurrinet_tui.overdue import Announcer, all_flags, announcements, describe, incident_flag, unit_flag
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 LIMITS = {
@@ -66,9 +66,30 @@ def test_all_flags_in_order_and_none_without_limits():
 
 def test_one_notification_per_flag():
     announcer = Announcer()
+    assert announcer.new([]) == []  # the first look: flags standing then are not news
     flags = all_flags({"I2": incident("I2", created=200)}, {}, {"overdue": LIMITS}, NOW)
     assert announcer.new(flags) == flags
     assert announcer.new(flags) == []  # the next second: already told
     assert announcer.new([]) == []  # the flag went away…
     assert announcer.new(flags) == flags  # …and came back: a new flag
     assert describe(flags[0], "#I2", NOW) == "#I2 (A) waiting 3m (limit 2m)"
+
+
+def test_flags_standing_at_the_first_look_are_not_announced():
+    announcer = Announcer()
+    flags = all_flags({"I2": incident("I2", created=200)}, {}, {"overdue": LIMITS}, NOW)
+    assert announcer.new(flags) == []
+    assert announcer.new(flags) == []
+
+
+def test_a_burst_makes_one_summary():
+    announcer = Announcer()
+    announcer.new([])
+    incidents = {f"I{n}": incident(f"I{n}", created=200) for n in range(4)}
+    units = {"U1": unit(since=700)}
+    texts = announcements(announcer, incidents, units, {"overdue": LIMITS}, NOW)
+    assert texts == ["4 new overdue flags: see the marked (!) rows, or the supervisor screen"]
+    announcer = Announcer()
+    announcer.new([])
+    texts = announcements(announcer, {}, {"U1": unit(state="on_scene", since=10801)}, {"overdue": LIMITS}, NOW)
+    assert texts == ["unit U1 (D) on scene 3h00 (limit 3h)"]
