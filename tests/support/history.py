@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tests.support import scene
 from tests.support.desk import START, Desk, FakeClock
@@ -19,16 +19,16 @@ TYPES = (("STRFIRE", "A", "E"), ("TRAPPED", "A", "R"), ("MEDICAL", "B", "M"), ("
 PLACES = (scene.MARKET, scene.ANSE, scene.SOUF)
 
 
-def clock() -> FakeClock:
-    return FakeClock(BEGIN)
+def clock(begin: datetime = BEGIN) -> FakeClock:
+    return FakeClock(begin)
 
 
-def play(desk: Desk, incidents: int = 26, seed: int = 15) -> None:
+def play(desk: Desk, incidents: int = 26, seed: int = 15, begin: datetime = BEGIN, end: datetime = START) -> None:
     """Every incident's steps are planned first, then played in time order (the clock only
-    moves forward), so incidents overlap as they would in a storm."""
+    moves forward), so incidents overlap as they would in a storm. The clock ends at `end`."""
     rng = random.Random(seed)
     desk.available(*FLEET)
-    step = (START - BEGIN).total_seconds() / (incidents + 1)
+    step = (end - begin).total_seconds() / (incidents + 1)
     steps: list[tuple[float, int, Callable[[], None]]] = []
     ids: dict[int, dict[str, str]] = {}
     for n in range(incidents):
@@ -69,6 +69,6 @@ def play(desk: Desk, incidents: int = 26, seed: int = 15) -> None:
         plan.append((at, close))
         steps += [(when, n, action) for when, action in plan]
     for when, _, action in sorted(steps, key=lambda s: (s[0], s[1])):
-        desk.clock.moment = BEGIN + timedelta(seconds=when)
+        desk.clock.moment = begin + timedelta(seconds=when)
         action()
-    desk.clock.moment = START
+    desk.clock.moment = end
