@@ -451,6 +451,8 @@ class MainScreen(Screen):
             self.action_recommend_all()
         elif action.name == "res":
             self.action_resources()
+        elif action.name == "sup":
+            self.action_supervisor()
         elif action.name == "ec":
             self.action_end_call()
         elif action.name == "call" and action.argument:

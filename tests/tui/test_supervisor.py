@@ -173,3 +173,11 @@ async def test_a_dispatcher_is_told_the_figures_are_not_theirs(live):
         screen = app.screen
         await until(pilot, lambda: "statistics" in screen.message_text)
         assert "forbidden" in screen.message_text and screen.figures is None
+
+
+async def test_the_command_line_opens_it_too(scene_desk):
+    app = scene_app(scene_desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("colon", *"sup", "enter")
+        await until(pilot, lambda: isinstance(app.screen, SupervisorScreen) and app.screen.figures is not None)
+        assert "33 incidents" in text(app.screen.title_line)
