@@ -437,7 +437,8 @@ def compute(
 
 
 def targets_wire(targets: StatsTargets) -> dict[str, Any]:
-    return {
+    """The targets judged by; a stage without one is left out (absence, not null)."""
+    values = {
         "call_processing_s": targets.call_processing_s,
         "alarm_processing_s": targets.alarm_processing_s,
         "turnout_s": targets.turnout_s,
@@ -446,6 +447,7 @@ def targets_wire(targets: StatsTargets) -> dict[str, Any]:
         "total_response_s": targets.total_response_s,
         "share": targets.share,
     }
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _distribution(values: np.ndarray, codes: np.ndarray, names: list[str]) -> dict[str, Any]:
