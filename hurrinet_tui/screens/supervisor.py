@@ -183,7 +183,9 @@ class SupervisorScreen(AdvisoryScreen):
         try:
             figures = await self.link.command("stats", {})
         except CommandFailed as error:
-            self.say(f"✗ statistics: {refusal(error)}", error=True)
+            hint = " — the figures are for supervisors and observers" if error.code == "forbidden" else ""
+            self.say(f"✗ statistics: {refusal(error)}{hint}", error=True)
+            self.title_line.update(Text("Supervisor · no figures (the overdue count below is this workstation's own)"))
             return
         self.figures = figures
         self.show_figures()
