@@ -37,7 +37,8 @@ STAGES = (
 )
 DIMENSIONS = (("priority", "priority"), ("district", "district"), ("incident_type", "type"), ("hour", "hour"))
 PRIORITIES = ("A", "B", "C", "D", "N", "(none)")
-BREAKDOWN_STAGES = ("alarm_processing", "turnout", "travel", "total_response")
+BREAKDOWN_STAGES = (("alarm_processing", "alarm"), ("turnout", "turnout"), ("travel", "travel"),
+                    ("total_response", "response"))  # fmt: skip
 
 
 def zone_named(name: str | None) -> tzinfo:
@@ -95,13 +96,13 @@ def figures_table(figures: dict[str, Any]) -> Table:
 def breakdown_table(figures: dict[str, Any], dimension: str, label: str) -> Table:
     """Median / 90th of the later stages for each group of one dimension."""
     table = Table(box=None, padding=(0, 1), show_edge=False, expand=True, header_style="bold underline")
-    table.add_column(label.capitalize(), no_wrap=True, overflow="ellipsis")
-    for stage in BREAKDOWN_STAGES:
-        table.add_column(dict((k, n) for k, n, _ in STAGES)[stage] + " med/90th", no_wrap=True, justify="right")
+    table.add_column(label.capitalize(), no_wrap=True, overflow="ellipsis", ratio=1)
+    for _, name in BREAKDOWN_STAGES:
+        table.add_column(name, no_wrap=True, justify="right")
     groups = figures["by"].get(dimension, {})
     for group, stages in groups.items():
         cells = []
-        for stage in BREAKDOWN_STAGES:
+        for stage, _ in BREAKDOWN_STAGES:
             item = stages.get(stage)
             cells.append("–" if item is None else f"{duration(item['median_s'])} / {duration(item['p90_s'])}")
         table.add_row(group, *cells)
@@ -227,9 +228,10 @@ class SupervisorScreen(AdvisoryScreen):
         self.table.update(figures_table(figures))
         waiting = figures["waiting"]
         counts = waiting["counts"]
-        step = waiting["step_s"] // 60
+        step = waiting["step_s"]
+        every = f"{step} s" if step < 60 else f"{step // 60} min" if step < 3600 else f"{step // 3600} h"
         self.plots_title.update(Text(f"Over the storm ({self.local(waiting['at'][0])}–{self.local(waiting['at'][-1])}, "
-                                     f"a bar each {step} min)", style="bold"))  # fmt: skip
+                                     f"a point each {every})", style="bold"))  # fmt: skip
         self.waiting.show(counts, f"now {counts[-1] if counts else 0}, peak {max(counts, default=0)}")
         use = figures["utilisation"]
         values = [v or 0.0 for v in use["values"]]
@@ -255,5 +257,5 @@ class SupervisorScreen(AdvisoryScreen):
     def show_breakdown(self) -> None:
         assert self.figures is not None
         dimension, label = DIMENSIONS[self.dimension]
-        self.breakdown.border_title = f"By {label} (b: next)"
+        self.breakdown.border_title = f"By {label}: median / 90th (b: next)"
         self.breakdown.update(breakdown_table(self.figures, dimension, label))

@@ -41,7 +41,7 @@ DIMENSIONS = ("priority", "district", "incident_type", "hour")
 WAITING_STATES = frozenset({IncidentState.NEW.value, IncidentState.QUEUED.value})
 PERCENTILE_METHOD = "nearest-rank"
 # Series steps a plot may use: the smallest that keeps the series within MAX_POINTS points.
-SERIES_STEPS_S = (300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+SERIES_STEPS_S = (10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 MAX_POINTS = 48
 # Bins of the total response distribution, in seconds (the last is open-ended).
 DISTRIBUTION_EDGES_S = (0, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200)

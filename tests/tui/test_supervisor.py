@@ -94,7 +94,7 @@ async def test_the_scene_in_figures(scene_desk):
         assert screen.waiting.words.render() and "peak" in text(screen.waiting.words)
         assert screen.distribution["A"].display and not screen.distribution["N"].display
         await pilot.press("b")
-        assert screen.breakdown.border_title == "By district (b: next)"
+        assert screen.breakdown.border_title == "By district: median / 90th (b: next)"
         await pilot.press("escape")
         assert not isinstance(app.screen, SupervisorScreen)
 

@@ -208,7 +208,8 @@ def test_nothing_at_all() -> None:
 
 
 def test_series_step() -> None:
-    assert series_step(3600) == 300
+    assert series_step(120) == 10  # a storm two minutes old still gets a curve
+    assert series_step(3600) == 120
     assert series_step(48 * 3600) == 3600
     assert series_step(365 * 86400) == 86400
 
