@@ -168,16 +168,20 @@ def grouped_summaries(
     """`summary` of every group at once (None for a group without values). `values` must come
     sorted (with their limits and codes in the same order): a stable sort by group code (radix,
     on small integers) then leaves each group's slice sorted, and its percentiles are positions."""
-    small = codes.astype(np.int16 if n_groups < 2**15 else np.int64)
-    order = np.argsort(small, kind="stable")
-    v, c, lim = values[order], small[order], limits[order]
-    bounds = np.searchsorted(c, np.arange(n_groups + 1))
-    first, counts = bounds[:-1], np.diff(bounds)
-    judged = ~np.isnan(lim)
-    judged_sum = np.concatenate(([0], np.cumsum(judged)))
-    within_sum = np.concatenate(([0], np.cumsum(judged & (v <= np.where(judged, lim, 0)))))
-    n_judged = judged_sum[bounds[1:]] - judged_sum[first]
-    n_within = within_sum[bounds[1:]] - within_sum[first]
+    judged = ~np.isnan(limits)
+    within_mask = judged & (values <= np.where(judged, limits, 0))
+    if n_groups == 1:  # the whole stage: already in value order
+        v, counts = values, np.asarray([values.size])
+        first = np.zeros(1, dtype=np.int64)
+        n_judged, n_within = [int(judged.sum())], [int(within_mask.sum())]
+    else:
+        small = codes.astype(np.int16 if n_groups < 2**15 else np.int64)
+        order = np.argsort(small, kind="stable")
+        v = values[order]
+        counts = np.bincount(small, minlength=n_groups)
+        first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        n_judged = np.bincount(small, weights=judged, minlength=n_groups)
+        n_within = np.bincount(small, weights=within_mask, minlength=n_groups)
     last = max(len(v) - 1, 0)
     medians = v[np.minimum(first + _rank_index(counts, 50), last)] if len(v) else np.zeros(n_groups)
     p90s = v[np.minimum(first + _rank_index(counts, 90), last)] if len(v) else np.zeros(n_groups)
@@ -311,6 +315,11 @@ def _union(tables: Sequence[RecordTable]) -> dict[str, Any]:
     names: dict[str, dict[str, int]] = {name: {} for name in (*GROUPED, "kind")}
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("incidents", "turnout", "travel", "waiting", "busy")}
     offset = 0
+    if len(tables) == 1 and bool(tables[0].arrays()["alive"].all()):
+        # One source with no retired rows (a table just built): its columns as they are.
+        table = tables[0]
+        return {**{k: v for k, v in table.arrays().items() if k != "alive"},
+                "names": {name: list(codes) for name, codes in table.codes.items()}}  # fmt: skip
     for table in tables:
         cols = table.arrays()
         alive = cols["alive"]
@@ -319,22 +328,26 @@ def _union(tables: Sequence[RecordTable]) -> dict[str, Any]:
             shared = names[name]
             remap[name] = np.asarray([shared.setdefault(n, len(shared)) for n in codes] or [0], dtype=float)
         # Renumber live incident rows 0… so samples point into the joined incident columns.
+        # (Boolean indexing copies, so the table's own arrays are never written.)
         new_row = np.cumsum(alive) - 1 + offset
-        inc = cols["incidents"][alive].copy()
-        for i, name in enumerate(GROUPED, start=4):
-            inc[:, i] = remap[name][inc[:, i].astype(np.int64)]
+        renumber = len(tables) > 1  # one table: its codes are the shared ones already
+        inc = cols["incidents"][alive]
+        if renumber:
+            for i, name in enumerate(GROUPED, start=4):
+                inc[:, i] = remap[name][inc[:, i].astype(np.int64)]
         parts["incidents"].append(inc)
         for key, row_col, kind_col in (("turnout", 2, 1), ("travel", 1, None), ("waiting", 2, None), ("busy", 3, 2)):
             block = cols[key]
             rows = block[:, row_col].astype(np.int64)
-            block = block[alive[rows]].copy()
-            block[:, row_col] = new_row[rows[alive[rows]]]
-            if kind_col is not None:
+            live = alive[rows]
+            block = block[live]
+            block[:, row_col] = new_row[rows[live]]
+            if kind_col is not None and renumber:
                 block[:, kind_col] = remap["kind"][block[:, kind_col].astype(np.int64)]
             parts[key].append(block)
         offset += int(alive.sum())
     widths = {"incidents": 7, "turnout": 3, "travel": 2, "waiting": 3, "busy": 4}
-    joined = {k: np.concatenate(v) if v else np.zeros((0, widths[k])) for k, v in parts.items()}
+    joined = {k: (v[0] if len(v) == 1 else np.concatenate(v)) if v else np.zeros((0, widths[k])) for k, v in parts.items()}
     joined["names"] = {name: list(codes) for name, codes in names.items()}
     return joined
 
@@ -386,7 +399,7 @@ def compute(
     for stage, (values, rows, limit) in measured.items():
         keep = ~np.isnan(values) & window[rows]  # a stage never reached is left out
         lims = limit[keep] if isinstance(limit, np.ndarray) else np.full(int(keep.sum()), limit)
-        by_value = np.argsort(values[keep], kind="stable")  # once per stage, for every grouping
+        by_value = np.argsort(values[keep])  # once per stage, for every grouping (ties need no order)
         stages_data[stage] = (values[keep][by_value], rows[keep][by_value], lims[by_value])
 
     groups: dict[str, tuple[np.ndarray, list[str]]] = {
@@ -419,7 +432,7 @@ def compute(
     waiting, busy = cols["waiting"], cols["busy"]
     # Still assigned: busy until `end` (and an assignment begun after `end` not at all).
     busy_to = np.maximum(np.where(np.isnan(busy[:, 1]), end, busy[:, 1]), busy[:, 0])
-    busy_kinds = np.asarray(names["kind"] or [""])[busy[:, 2].astype(np.int64)]
+    busy_kinds = (busy[:, 2].astype(np.int64), names["kind"])
     return {
         "from": iso_of(start),
         "to": iso_of(end),
@@ -431,7 +444,7 @@ def compute(
         "distribution": _distribution(response, priority_codes[response_rows], priority_names),
         "waiting": {"step_s": step, "at": [iso_of(t) for t in instants],
                     "counts": _waiting_counts(waiting[:, 0], waiting[:, 1], instants)},
-        "utilisation": _utilisation(busy[:, 0], busy_to, busy_kinds, units, start, end, step),
+        "utilisation": _utilisation(busy[:, 0], busy_to, *busy_kinds, units, start, end, step),
         "resources": _occupancy(resources),
     }  # fmt: skip
 
@@ -481,8 +494,8 @@ def _busy_integral(starts: np.ndarray, ends: np.ndarray) -> Callable[[np.ndarray
 
 
 def _utilisation(
-    starts: np.ndarray, ends: np.ndarray, kind_of: np.ndarray, units: Mapping[str, str], start: float, end: float,
-    step: int,
+    starts: np.ndarray, ends: np.ndarray, kind_codes: np.ndarray, kind_names: list[str], units: Mapping[str, str],
+    start: float, end: float, step: int,
 ) -> dict[str, Any]:
     """Unit-hour utilisation: the time units spent assigned (assignment → unassignment, or
     `end` while still open) over the time they were there to be assigned (every active unit,
@@ -492,25 +505,23 @@ def _utilisation(
     per_kind = {k: sum(1 for v in units.values() if v == k) for k in kinds}
 
     bounds = _instants(start, end, step)
-    whole = np.asarray([start, start + span])
 
-    def share(busy: np.ndarray, n_units: int, lo: np.ndarray, hi: np.ndarray) -> list[float | None]:
-        return [None if n_units == 0 or h <= l_ else round(float(b) / (n_units * float(h - l_)), 4)
-                for b, l_, h in zip(busy, lo, hi, strict=True)]  # fmt: skip
+    def share(busy: float, n_units: int, lo: float, hi: float) -> float | None:
+        return None if n_units == 0 or hi <= lo else round(float(busy) / (n_units * float(hi - lo)), 4)
 
-    def over(mask: np.ndarray | None, n_units: int) -> float | None:
-        picked = (starts, ends) if mask is None else (starts[mask], ends[mask])
-        f = _busy_integral(*picked)(whole)
-        return share(f[1:] - f[:1], n_units, whole[:1], whole[1:])[0]
-
-    series = _busy_integral(starts, ends)(bounds)
+    # Totals need no order: each assignment's overlap with the window, summed (per kind by code).
+    overlap = np.clip(np.minimum(ends, end) - np.maximum(starts, start), 0, None)
+    per_code = np.bincount(kind_codes, weights=overlap, minlength=len(kind_names)) if overlap.size else np.zeros(0)
+    code_of = {name: code for code, name in enumerate(kind_names)}
+    series = np.diff(_busy_integral(starts, ends)(bounds))  # the steps: one sort, every boundary at once
     return {
         "units": len(units),
-        "overall": over(None, len(units)),
-        "by_kind": {k: over(kind_of == k, per_kind[k]) for k in kinds},
+        "overall": share(overlap.sum(), len(units), start, start + span),
+        "by_kind": {k: share(per_code[code_of[k]] if k in code_of and code_of[k] < per_code.size else 0.0,
+                             per_kind[k], start, start + span) for k in kinds},  # fmt: skip
         "step_s": step,
         "at": [iso_of(t) for t in bounds[:-1]],
-        "values": share(np.diff(series), len(units), bounds[:-1], bounds[1:]),
+        "values": [share(b, len(units), lo, hi) for b, lo, hi in zip(series, bounds[:-1], bounds[1:], strict=True)],
     }
 
 

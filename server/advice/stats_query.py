@@ -39,8 +39,8 @@ class _LiveTable:
 
     def refresh(self, world: World) -> statistics.RecordTable:
         kept, table = self.rows, self.table
-        current = list(world.incidents.values())
-        if self.order == list(world.incidents):
+        current, order = list(world.incidents.values()), list(world.incidents)
+        if self.order == order:
             # The usual case: the same incidents in the same order (an update keeps a key's
             # place), so one C-level pass of `is not` finds the changed ones.
             changed = itertools.compress(current, map(operator.is_not, current, self.objects))
@@ -58,7 +58,7 @@ class _LiveTable:
         if table.dead > max(1000, table.size // 2):  # compact: start again from the kept records
             self.table = table = statistics.RecordTable()
             self.rows = {key: (i, r, table.add(r)) for key, (i, r, _) in kept.items()}
-        self.order, self.objects = list(world.incidents), current
+        self.order, self.objects = order, current
         return table
 
 
