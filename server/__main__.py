@@ -128,8 +128,9 @@ def _report(args: argparse.Namespace) -> int:
     if start and end and end <= start:
         print("hurrinet-server report: --to must be after --from", file=sys.stderr)
         return 2
+    settings = _settings(args)  # the same database and reference data `serve` uses
     try:
-        runner = open_runner(args.database, args.reference)
+        runner = open_runner(settings.database, settings.reference_dir)
     except ReferenceFileError as error:
         print(f"reference data: {error}", file=sys.stderr)
         return 1
@@ -260,8 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--to", dest="end", help="ISO time, UTC unless given (default: now)")
     report.add_argument("--format", choices=("md", "csv", "json"), default="md")
     report.add_argument("--output", type=Path, help="write here instead of stdout")
-    report.add_argument("--reference", type=Path, default=Path(os.environ.get("HURRINET_REFERENCE_DIR", DEMO)))
-    report.add_argument("--database", default=os.environ.get("HURRINET_DATABASE_URL", "sqlite:///hurrinet.db"))
+    report.add_argument("--reference-dir", type=Path, help="deployment reference data (its targets)")
+    place(report)
     report.set_defaults(run=_report)
     args = parser.parse_args(argv)
     if args.command == "user" and args.action != "list" and not args.name:

@@ -119,23 +119,23 @@ async def test_report_on_the_database_file(live, tmp_path, capsys):
         await dispatcher.close()
     await live.stop()  # the report reads the file the server wrote
     url = sqlite_url(tmp_path / "live.db")
-    assert main(["report", "--database", url, "--format", "json"]) == 0
+    assert main(["report", "--database-url", url, "--format", "json"]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert figures["incidents"] == 1 and figures["stages"]["travel"]["count"] == 1
     assert parse_iso(figures["from"]) == created  # by default, from the first incident
-    assert main(["report", "--database", url, "--format", "csv"]) == 0
+    assert main(["report", "--database-url", url, "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     overall = {r["stage"]: r for r in rows if r["dimension"] == "all"}
     assert overall["travel"]["count"] == "1" and overall["travel"]["target_s"] == "240"
     assert overall["turnout"]["target_s"] == "80 (ambulance 60)"
     assert {r["group"] for r in rows if r["dimension"] == "priority"} == {"A"}
     out = tmp_path / "report.md"
-    assert main(["report", "--database", url, "--format", "md", "--output", str(out)]) == 0
+    assert main(["report", "--database-url", url, "--format", "md", "--output", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# After-action report: Saint Lucia")
     assert "| Travel (en route → on scene, per unit) | 1 |" in text and "## By priority" in text
     # A window with nothing in it, and one given backwards.
-    assert main(["report", "--database", url, "--from", "2000-01-01", "--to", "2000-01-02", "--format", "json"]) == 0
+    assert main(["report", "--database-url", url, "--from", "2000-01-01", "--to", "2000-01-02", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["incidents"] == 0
-    assert main(["report", "--database", url, "--from", "2000-01-02", "--to", "2000-01-01"]) == 2
+    assert main(["report", "--database-url", url, "--from", "2000-01-02", "--to", "2000-01-01"]) == 2
     assert "--to must be after --from" in capsys.readouterr().err
