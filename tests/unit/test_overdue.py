@@ -93,3 +93,12 @@ def test_a_burst_makes_one_summary():
     announcer.new([])
     texts = announcements(announcer, {}, {"U1": unit(state="on_scene", since=10801)}, {"overdue": LIMITS}, NOW)
     assert texts == ["unit U1 (D) on scene 3h00 (limit 3h)"]
+
+
+def test_the_rules_need_no_textual():
+    """Pure: importable (and testable) without the UI toolkit."""
+    import subprocess
+    import sys
+
+    code = "import sys, hurrinet_tui.overdue; sys.exit(any(m.startswith('textual') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
