@@ -75,6 +75,7 @@ VERBS: tuple[Verb, ...] = (
     Verb("rec", ("recommend",), "rec", "recommended units and suggested type for the selected incident (w)"),
     Verb("wait", ("waiting",), "wait", "recommendations for every waiting incident (W)"),
     Verb("res", ("resources",), "res", "resources, and the selected incident's needs and allocations (F12)"),
+    Verb("sup", ("supervisor", "stats"), "sup", "supervisor: response times against targets, waiting, overdue (Ctrl+S)"),
     Verb("f", ("find", "filter"), "f [TEXT]", "filter the board and roster (empty: clear)"),
     Verb("ended", ("showended",), "ended", "show or hide ended incidents"),
     Verb("sim", ("simulation",), "sim", "pause or resume the demo simulation"),
@@ -84,7 +85,7 @@ VERBS: tuple[Verb, ...] = (
 UNIT_STATE_OF = {"av": "available_radio", "avs": "available_station", "er": "en_route", "os": "on_scene",
                  "oos": "unavailable", "cf": "dispatched"}  # fmt: skip
 IMMEDIATE = {"er": "en_route", "os": "on_scene", "dp": "dispatched"}
-LOCAL = {"f", "ended", "sim", "help", "call", "ec", "rec", "wait", "res"}
+LOCAL = {"f", "ended", "sim", "help", "call", "ec", "rec", "wait", "res", "sup"}
 CALL_COMMANDS = {"ci": "call.create_incident", "dt": "call.detach", "cpl": "call.copy_location"}
 
 

@@ -11,7 +11,7 @@ from .command_line import VERBS, Verb
 
 UNIT_VERBS = {"av", "avs", "er", "os", "oos", "cf", "ua", "ra"}
 # Verbs complete without more words: the palette runs them; the others fill the command line.
-COMPLETE = {"d", "cl", "ended", "sim", "help"}
+COMPLETE = {"d", "cl", "ended", "sim", "help", "sup"}
 
 
 class DispatchCommands(Provider):

@@ -121,6 +121,44 @@ def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    """The after-action figures of the incidents in the database, written to stdout or a file."""
+    from server.advice.stats_query import stats_query
+    from server.app.bootstrap import open_runner
+    from server.app.report import render
+
+    def moment(text: str | None, name: str) -> datetime | None:
+        if text is None:
+            return None
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise SystemExit(f"hurrinet-server report: --{name} is not an ISO 8601 time: {text!r}") from None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    start, end = moment(args.start, "from"), moment(args.end, "to")
+    if start and end and end <= start:
+        print("hurrinet-server report: --to must be after --from", file=sys.stderr)
+        return 2
+    settings = _settings(args)  # the same database and reference data `serve` uses
+    try:
+        runner = open_runner(settings.database, settings.reference_dir)
+    except ReferenceFileError as error:
+        print(f"reference data: {error}", file=sys.stderr)
+        return 1
+    try:
+        world = runner.world
+        figures = stats_query(world, runner.clock.now(), start, end)
+    finally:
+        runner.store.engine.dispose()
+    text = render(figures, args.format, f"After-action report: {world.deployment.name}")
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def protocol_schema() -> dict:
     return {
         "protocol": protocol.PROTOCOL_VERSION,
@@ -239,6 +277,14 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--since", default="1970-01-01T00:00:00Z", help="ISO time, UTC unless given")
     place(audit)
     audit.set_defaults(run=_audit)
+    report = sub.add_parser("report", help="after-action figures: --from … --to … --format md|csv|json")
+    report.add_argument("--from", dest="start", help="ISO time, UTC unless given (default: the first incident)")
+    report.add_argument("--to", dest="end", help="ISO time, UTC unless given (default: now)")
+    report.add_argument("--format", choices=("md", "csv", "json"), default="md")
+    report.add_argument("--output", type=Path, help="write here instead of stdout")
+    report.add_argument("--reference-dir", type=Path, help="deployment reference data (its targets)")
+    place(report)
+    report.set_defaults(run=_report)
     args = parser.parse_args(argv)
     if args.command == "user" and args.action != "list" and not args.name:
         parser.error(f"user {args.action} needs a NAME")

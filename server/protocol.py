@@ -315,6 +315,29 @@ class AccountVerifyPin(Args):
 
 class AccountPinStatus(Args):
     pass
+class Stats(Args):
+    """Response statistics over incidents created in [`from`, `to`) (ISO 8601 UTC; default:
+    from the first incident to now), broken down by the dimensions in `by` (default: all)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    from_: str | None = Field(default=None, alias="from", description="ISO 8601 time, e.g. 2026-09-01T00:00:00Z")
+    to: str | None = Field(default=None, description="ISO 8601 time, after `from`")
+    by: list[Literal["priority", "district", "incident_type", "hour"]] | None = None
+
+    @model_validator(mode="after")
+    def _times(self) -> Stats:
+        for name, text in (("from", self.from_), ("to", self.to)):
+            if text is not None:
+                try:
+                    moment = parse_iso(text)
+                except ValueError:
+                    raise ValueError(f"{name} is not an ISO 8601 time: {text!r}") from None
+                if moment.tzinfo is None:
+                    raise ValueError(f"{name} needs a time zone (Z for UTC): {text!r}")
+        if self.from_ is not None and self.to is not None and parse_iso(self.to) <= parse_iso(self.from_):
+            raise ValueError("to must be after from")
+        return self
 
 
 # --- server controls ---
@@ -395,6 +418,9 @@ COMMANDS: dict[str, CommandSpec] = {
                     "Check your PIN (to unlock); 5 wrong in a row lock it for a while.", account=True),
         CommandSpec("account.pin_status", AccountPinStatus, ("pin_set", "locked_until"),
                     "Whether you have chosen a PIN, and until when it is locked.", account=True),
+        CommandSpec("stats", Stats, ("from", "to", "incidents", "percentile_method", "targets", "stages", "by",
+                                     "distribution", "waiting", "utilisation", "resources"),
+                    "Response-time statistics, waiting, utilisation and occupancy (supervisors, observers).", query=True),
         CommandSpec("simulation.set", SimulationSet, ("running",),
                     "Pause or resume the demo server's simulation.", control=True),  # fmt: skip
     )

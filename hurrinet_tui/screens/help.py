@@ -43,6 +43,7 @@ KEYS = (
         ("w", "recommended units and the suggested type for the selected incident"),
         ("W", "recommendations for every waiting incident (a surge)"),
         ("F12", "resources; the selected incident's needs and allocations"),
+        ("Ctrl+S", "supervisor: response times against targets, waiting, utilisation, overdue flags"),
         ("In recommendations", "Space marks · Enter accepts the marked rows (or this one) · A accepts all"),
         ("", "t applies the suggested type/priority/desk · r asks again · Esc closes"),
         ("In resources", "1–4 / 0 / f: shelters, medical, supplies, water / all / next · x out of service"),

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from ..command_line import Command, CommandLineError, Context, LocalAction, parse, resolve_call, short_id
 from ..format import alert_failure
 from ..link import CommandFailed, LinkStatus
+from ..overdue import Announcer, announcements
 from ..replica import Update
 from ..widgets.bars import HeaderBar, StatusBar
 from ..widgets.call_form import CallForm
@@ -30,6 +31,7 @@ from ..widgets.unit_roster import UnitRoster
 from .map import MapScreen
 from .recommendations import RecommendationsScreen
 from .resources import ResourcesScreen
+from .supervisor import SupervisorScreen
 
 NARROW = 120  # columns below which the detail and feed leave the main screen
 HINTS = "F1 help  : command  ^N call  ^P palette  ^L lock  ^Q quit"
@@ -71,6 +73,7 @@ class MainScreen(Screen):
         Binding("W", "recommend_all", "All waiting"),
         Binding("f12", "resources", "Resources"),
         Binding("m", "map", "Map"),
+        Binding("ctrl+s", "supervisor", "Supervisor"),
         Binding("f2", "focus_board", "Board"),
         Binding("f3", "focus_roster", "Roster"),
         Binding("f4", "focus_detail", "Detail"),
@@ -106,6 +109,7 @@ class MainScreen(Screen):
         self.call_form = CallForm(app_state.link, self.zone, now, id="call-form")
         self.preset = "board"
         self.timed_out: str | None = None  # the callsign of the latest dispatch timeout
+        self.overdue = Announcer()  # overdue flags already notified
         self.vicinity_of: tuple[str, Any] | None = None  # (call id, coordinates) the vicinity shows
         self.feed = Feed(self.zone, replica, id="feed")
         self.header_bar = HeaderBar(now, id="header")
@@ -178,6 +182,9 @@ class MainScreen(Screen):
         self.board.refresh()
         self.roster.refresh()
         self.state.link.poll()
+        replica = self.state.link.replica
+        for text in announcements(self.overdue, replica.incidents, replica.units, replica.deployment, self.state.now()):
+            self.notify(text, title="Overdue", severity="warning", timeout=10)  # a toast takes no focus
 
     def show_status(self, status: LinkStatus) -> None:
         if status.degraded and not self.status_bar.status.degraded:
@@ -280,6 +287,9 @@ class MainScreen(Screen):
 
     def action_resources(self) -> None:
         self.app.push_screen(ResourcesScreen(self.state, self.board.cursor_key))
+
+    def action_supervisor(self) -> None:
+        self.app.push_screen(SupervisorScreen(self.state))
 
     # --- layout presets ---------------------------------------------------------------------------
     def action_preset(self, name: str) -> None:
@@ -460,6 +470,8 @@ class MainScreen(Screen):
             self.action_recommend_all()
         elif action.name == "res":
             self.action_resources()
+        elif action.name == "sup":
+            self.action_supervisor()
         elif action.name == "ec":
             self.action_end_call()
         elif action.name == "call" and action.argument:

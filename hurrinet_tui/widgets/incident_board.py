@@ -8,6 +8,7 @@ from datetime import datetime
 
 from ..command_line import short_id
 from ..format import INCIDENT_STATE_LABEL, PRIORITY_CLASS, age, location_summary
+from ..overdue import MARK, incident_flag
 from ..replica import Entity, Replica
 from .grid import Cell, Column, VirtualGrid
 
@@ -46,7 +47,7 @@ def matches(incident: Entity, text: str) -> bool:
 
 class IncidentBoard(VirtualGrid):
     COMPONENT_CLASSES = VirtualGrid.COMPONENT_CLASSES | {
-        "board--prio-a", "board--prio-b", "board--prio-n", "board--ended", "board--new",
+        "board--prio-a", "board--prio-b", "board--prio-n", "board--ended", "board--new", "board--overdue",
     }
     SORTS = ("priority", "age", "state", "type")
 
@@ -131,5 +132,13 @@ class IncidentBoard(VirtualGrid):
             (location_summary(incident.get("location")) or "(no location)", row_class),
             ((incident.get("desk") or "").replace("_", " "), row_class),
             (str(open_units(incident)), row_class),
-            (age(incident["incident_created"], self.now()), row_class),
+            self.age_cell(incident, row_class),
         )
+
+    def age_cell(self, incident: Entity, row_class: str | None) -> Cell:
+        """An overdue incident's age is marked (and styled) so it reads without colour too."""
+        now = self.now()
+        text = age(incident["incident_created"], now)
+        if incident_flag(incident, self.replica.deployment.get("overdue") or {}, now):
+            return (MARK + text, "board--overdue")
+        return (text, row_class)

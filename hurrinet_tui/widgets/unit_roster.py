@@ -8,6 +8,7 @@ from datetime import datetime
 
 from ..command_line import short_id
 from ..format import UNIT_STATE_CLASS, UNIT_STATE_LABEL, age, staffing
+from ..overdue import MARK, unit_flag
 from ..replica import Entity, Replica
 from .grid import Cell, Column, VirtualGrid
 
@@ -40,7 +41,7 @@ def matches(unit: Entity, station: str, text: str) -> bool:
 
 
 class UnitRoster(VirtualGrid):
-    COMPONENT_CLASSES = VirtualGrid.COMPONENT_CLASSES | set(UNIT_STATE_CLASS.values())
+    COMPONENT_CLASSES = VirtualGrid.COMPONENT_CLASSES | set(UNIT_STATE_CLASS.values()) | {"roster--overdue"}
     SORTS = ("callsign", "state", "station", "time")
 
     def __init__(self, replica: Replica, now: Callable[[], datetime], **kwargs) -> None:
@@ -75,6 +76,14 @@ class UnitRoster(VirtualGrid):
         for unit_id in ids:
             self.refresh_row(unit_id)
 
+    def time_cell(self, unit: Entity, incident_id: str | None, now: datetime) -> Cell:
+        """Time in state, marked (and styled) once the unit is overdue in it."""
+        text = age(unit["status"]["state_changed_at"], now)
+        incident = self.replica.incidents.get(incident_id) if incident_id else None
+        if unit_flag(unit, incident, self.replica.deployment.get("overdue") or {}, now):
+            return (MARK + text, "roster--overdue")
+        return (text, None)
+
     def cells(self, key: str) -> Sequence[Cell]:
         unit = self.replica.units[key]
         status = unit["status"]
@@ -87,7 +96,7 @@ class UnitRoster(VirtualGrid):
             (staffing(status.get("staffing")), None),
             (self.replica.station_code(unit), None),
             (f"#{short_id(incident)}" if incident else "", None),
-            (age(status["state_changed_at"], now), None),
+            self.time_cell(unit, incident, now),
             (age(status.get("coordinates_changed_at"), now) if status.get("coordinates") else "–", None),
             (unit["kind"].replace("_", " "), None),
         )

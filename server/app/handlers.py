@@ -11,6 +11,7 @@ from typing import Any
 
 from server import protocol as p
 from server.advice import recommendations
+from server.advice.stats_query import stats_query
 from server.app import lookups, wire
 from server.domain.operations import calls, incidents, received, resources, units
 from server.domain.values import Coordinates, Staffing
@@ -197,6 +198,10 @@ def incident_log(ch: Change, a: p.IncidentRef) -> Value:
     return {"entries": [wire.log_entry(e) for e in ch.incident(a.incident_id).log]}
 
 
+def stats(ch: Change, a: p.Stats) -> Value:
+    return stats_query(ch.world, ch.now, p.parse_iso(a.from_), p.parse_iso(a.to), a.by)
+
+
 # Controls act on the server process and account commands on the user's account: the hub
 # answers both, not a handler.
 HANDLERS: dict[str, Handler] = {
@@ -234,6 +239,7 @@ HANDLERS: dict[str, Handler] = {
     "call.vicinity": call_vicinity,
     "geocode": geocode,
     "incident.log": incident_log,
+    "stats": stats,
     "incident.eido": incident_eido,
     "eido.import": eido_import,
 }

@@ -6,6 +6,7 @@ serves all three.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from server.domain import shapes
@@ -130,6 +131,11 @@ def deployment(item: Deployment) -> dict[str, Any]:
         },
         "vicinity_radius_m": item.vicinity_radius_m,
         **({"outlines": outlines(item.outlines)} if item.outlines else {}),
+        # The workstation derives overdue flags from state and time, and the supervisor screen
+        # draws the statistics' targets, from these.
+        "overdue": {priority: asdict(limits) for priority, limits in item.overdue},
+        "stats_targets": _compact({**asdict(item.stats_targets),
+                                   "turnout_s_by_kind": dict(item.stats_targets.turnout_s_by_kind)}),
     }
 
 

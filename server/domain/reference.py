@@ -113,6 +113,46 @@ class Outlines:
 
 
 @dataclass(frozen=True, slots=True)
+class StatsTargets:
+    """Response-time targets of the statistics, in seconds (None: no target for that stage).
+    Defaults from NFPA 1710: alarm processing 64 s, turnout 60 s for ambulances and 80 s for
+    other units, travel 240 s, each to be met by `share` (90 %) of the responses."""
+
+    call_processing_s: float | None = None
+    alarm_processing_s: float | None = 64.0
+    turnout_s: float | None = 80.0
+    turnout_s_by_kind: tuple[tuple[str, float], ...] = (("ambulance", 60.0),)
+    travel_s: float | None = 240.0
+    total_response_s: float | None = None
+    share: float = 0.9
+
+    def turnout_for(self, kind: str) -> float | None:
+        return dict(self.turnout_s_by_kind).get(kind, self.turnout_s)
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueLimits:
+    """How long, in seconds, before a flag: an incident waiting (new or queued), a unit
+    dispatched but not en route, en route but not on scene, on scene."""
+
+    waiting_s: float
+    dispatched_s: float
+    en_route_s: float
+    on_scene_s: float
+
+
+OVERDUE_STAGES = ("waiting_s", "dispatched_s", "en_route_s", "on_scene_s")
+# Per priority. A: NFPA-like urgency (a minute's wait is already long); D and N may wait.
+DEFAULT_OVERDUE = (
+    ("A", OverdueLimits(waiting_s=120, dispatched_s=120, en_route_s=600, on_scene_s=3600)),
+    ("B", OverdueLimits(waiting_s=300, dispatched_s=180, en_route_s=900, on_scene_s=5400)),
+    ("C", OverdueLimits(waiting_s=900, dispatched_s=300, en_route_s=1800, on_scene_s=7200)),
+    ("D", OverdueLimits(waiting_s=1800, dispatched_s=600, en_route_s=2700, on_scene_s=10800)),
+    ("N", OverdueLimits(waiting_s=3600, dispatched_s=900, en_route_s=3600, on_scene_s=28800)),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Deployment:
     """Deployment settings the rules depend on; the defaults are the Saint Lucia demo's."""
 
@@ -126,6 +166,8 @@ class Deployment:
     speeds_kmh: tuple[tuple[str, float], ...] = DEFAULT_SPEEDS_KMH
     # Only drawn, never reasoned on; a deployment without them still gets a map of its points.
     outlines: Outlines | None = None
+    stats_targets: StatsTargets = StatsTargets()
+    overdue: tuple[tuple[str, OverdueLimits], ...] = DEFAULT_OVERDUE  # per priority
 
     def speed_kmh(self, kind: str) -> float:
         return dict(self.speeds_kmh).get(kind, FALLBACK_SPEED_KMH)

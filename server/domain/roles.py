@@ -17,6 +17,8 @@ class Role(StrEnum):
 
 # A mobile terminal reports its own status, staffing and position, and acknowledges alerts.
 UNIT_COMMANDS = frozenset({"unit.set_state", "unit.set_staffing", "unit.set_position", "alert.ack"})
+# Supervisors' views (statistics): observers may read them, dispatchers do not get them.
+SUPERVISOR_QUERIES = frozenset({"stats"})
 
 
 # Every signed-in user may lock a screen: each sets and checks only their own PIN.
@@ -24,6 +26,10 @@ ACCOUNT_COMMANDS = frozenset({"account.set_pin", "account.verify_pin", "account.
 
 
 def check_allowed(role: str | None, command: str, query: bool = False) -> None:
+    if command in SUPERVISOR_QUERIES:
+        if role in (Role.SUPERVISOR, Role.OBSERVER):
+            return
+        raise Forbidden(f"the {role or 'unknown'} role may not issue {command}", command=command, role=role)
     if role in (Role.DISPATCHER, Role.SUPERVISOR):
         return
     if role in set(Role) and command in ACCOUNT_COMMANDS:

@@ -10,7 +10,7 @@ import csv
 import json
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +19,7 @@ from server.domain.errors import DomainError
 from server.domain.location import Place
 from server.domain.reference import (
     OUTLINE_KINDS,
+    OVERDUE_STAGES,
     AlertTargetSeed,
     AlertTargetType,
     Deployment,
@@ -28,10 +29,12 @@ from server.domain.reference import (
     MapLabel,
     MapLine,
     Outlines,
+    OverdueLimits,
     Priority,
     ReferenceData,
     ResourceSeed,
     StationSeed,
+    StatsTargets,
     UnitSeed,
 )
 from server.domain.resources import ResourceType
@@ -139,6 +142,63 @@ def _speeds(table: Any, defaults: tuple[tuple[str, float], ...], kinds: tuple[st
     return tuple(speeds.items())
 
 
+def _seconds(value: Any, where: str, allow_none: bool = False) -> float | None:
+    if allow_none and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 7 * 86400:
+        raise ValueError(f"{where} must be a number of seconds above 0 and at most a week, got {value!r}")
+    return float(value)
+
+
+def _stats_targets(table: Any, defaults: StatsTargets, kinds: tuple[str, ...]) -> StatsTargets:
+    """`[stats_targets]` overrides the NFPA 1710 defaults it names; `turnout_s_by_kind` is a
+    table of unit kind = seconds (the kinds it leaves out use `turnout_s`)."""
+    if table is None:
+        return defaults
+    if not isinstance(table, dict):
+        raise ValueError("stats_targets must be a table")
+    known = {f.name for f in fields(StatsTargets)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ValueError(f"stats_targets has unknown setting {unknown[0]!r} (known: {', '.join(sorted(known))})")
+    values: dict[str, Any] = {}
+    for name, value in table.items():
+        if name == "share":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+                raise ValueError(f"stats_targets.share must be a fraction above 0 and at most 1, got {value!r}")
+            values[name] = float(value)
+        elif name == "turnout_s_by_kind":
+            if not isinstance(value, dict):
+                raise ValueError("stats_targets.turnout_s_by_kind must be a table of unit kind = seconds")
+            for kind in value:
+                if kind not in kinds:
+                    raise ValueError(f"stats_targets.turnout_s_by_kind names unknown unit kind {kind!r}")
+            values[name] = tuple((k, _seconds(v, f"stats_targets.turnout_s_by_kind.{k}")) for k, v in value.items())
+        else:
+            values[name] = _seconds(value, f"stats_targets.{name}")
+    return replace(defaults, **values)
+
+
+def _overdue(table: Any, defaults: tuple[tuple[str, OverdueLimits], ...]) -> tuple[tuple[str, OverdueLimits], ...]:
+    """`[overdue.A]` … `[overdue.N]` override the default limits they name, per priority."""
+    if table is None:
+        return defaults
+    if not isinstance(table, dict):
+        raise ValueError("overdue must be a table of priority tables")
+    limits = dict(defaults)
+    for priority, settings in table.items():
+        if priority not in limits:
+            raise ValueError(f"overdue names unknown priority {priority!r} (known: {', '.join(limits)})")
+        if not isinstance(settings, dict):
+            raise ValueError(f"overdue.{priority} must be a table of {', '.join(OVERDUE_STAGES)}")
+        unknown = sorted(set(settings) - set(OVERDUE_STAGES))
+        if unknown:
+            raise ValueError(f"overdue.{priority} has unknown setting {unknown[0]!r} (known: {', '.join(OVERDUE_STAGES)})")
+        given = {k: _seconds(v, f"overdue.{priority}.{k}") for k, v in settings.items()}
+        limits[priority] = replace(limits[priority], **given)
+    return tuple(limits.items())
+
+
 def _deployment(path: Path) -> Deployment:
     data = _toml(path) if path.exists() else {}
     defaults = Deployment()
@@ -156,6 +216,8 @@ def _deployment(path: Path) -> Deployment:
             dispatch_timeout_s=float(data.get("dispatch_timeout_s", defaults.dispatch_timeout_s)),
             vicinity_radius_m=float(data.get("vicinity_radius_m", defaults.vicinity_radius_m)),
             speeds_kmh=_speeds(data.get("speeds_kmh"), defaults.speeds_kmh, kinds),
+            stats_targets=_stats_targets(data.get("stats_targets"), defaults.stats_targets, kinds),
+            overdue=_overdue(data.get("overdue"), defaults.overdue),
         )
     except (TypeError, ValueError, ZoneInfoNotFoundError) as error:
         raise ReferenceFileError(path, "settings", str(error)) from None
