@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from server.advice.geo import Point, great_circle_m
 
@@ -56,6 +55,9 @@ def assign(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     infeasible_price = (priciest + 1.0) * (min(rows_n, cols_n) + 1)
     ranks = np.arange(rows_n)[:, None] + np.arange(cols_n)[None, :]
     work = np.where(feasible, cost + ranks * TIE_BREAK, infeasible_price)
+    # Imported here: scipy.optimize costs ~0.4 s at start-up and only advice needs it.
+    from scipy.optimize import linear_sum_assignment
+
     rows, cols = linear_sum_assignment(work)
     keep = feasible[rows, cols]
     return rows[keep], cols[keep]

@@ -25,5 +25,5 @@ def open_runner(
     engine = make_engine(database_url)
     migrate(engine)
     store = Store(engine)
-    world = store.install_reference(store.load_world(), reference, new_id, clock.now())
+    world = store.install_reference(store.load_world(live=False), reference, new_id, clock.now())
     return CommandRunner(world, store, clock, new_id)

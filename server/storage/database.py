@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -38,6 +39,9 @@ def _sqlite_begin(connection: Any) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite files get WAL, synchronous=FULL, busy_timeout, foreign keys."""
+    # orjson for the JSON columns: start-up decodes tens of thousands of them.
+    kwargs.setdefault("json_deserializer", orjson.loads)
+    kwargs.setdefault("json_serializer", lambda value: orjson.dumps(value).decode())
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)

@@ -140,7 +140,9 @@ class Store:
         self.engine = engine
 
     # --- loading ------------------------------------------------------------------------------
-    def load_world(self) -> World:
+    def load_world(self, live: bool = True) -> World:
+        """The world as stored; without `live`, only what the reference data plans against
+        (stations, units and their status, alert targets), not incidents and calls."""
         world = World()
         with self.engine.connect() as conn:
             rows = lambda model: conn.execute(sa.select(_table(model))).mappings().all()  # noqa: E731
@@ -167,6 +169,9 @@ class Store:
                 world.unit_status[r["unit_id"]] = shapes.UNIT_STATUS.load(r)
             for r in rows(m.ResourceRow):
                 world.resources[r["id"]] = shapes.RESOURCE.load(r)
+            if not live:
+                world.index_units()
+                return world
             world.calls = {r["id"]: self._call(r) for r in rows(m.CallRow)}
             world.incidents = self._incidents(conn, world.calls.values())
             world.seq = conn.execute(sa.select(sa.func.coalesce(sa.func.max(_table(m.EventRow).c.seq), 0))).scalar_one()
