@@ -14,12 +14,13 @@ from typing import Any
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
 from . import themes
 from .idle import DEFAULT_MINUTES, IdleClock
+from .keymap import app_bindings
 from .link import LinkStatus, ServerLink
+from .messages import LinkStatusChanged, PreferencesLoaded, ReplicaChanged
 from .palette import DispatchCommands
 from .preferences import Preferences, file_name
 from .replica import Update
@@ -49,7 +50,7 @@ def _duration(seconds: float) -> str:
 class AppState:
     link: ServerLink
     now: Callable[[], datetime] = _now
-    simulation_running: bool = False
+    simulation_running: bool | None = None  # None: not known (F9 then pauses, the safe guess)
     pending: Update = field(default_factory=Update)
     flushing: bool = False
     # In memory until the server names the user; then the user's file (see load_preferences).
@@ -61,17 +62,13 @@ class HurriNetApp(App):
     CSS_PATH = [HERE / "app.tcss", *sorted((HERE / "widgets").glob("*.tcss")), *sorted((HERE / "screens").glob("*.tcss")),
                 HERE / "monochrome.tcss"]  # fmt: skip
     COMMANDS = App.COMMANDS | {DispatchCommands}
-    BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("ctrl+l", "lock", "Lock", priority=True),
-        Binding("ctrl+t", "next_theme", "Theme", priority=True),
-    ]
+    BINDINGS = app_bindings()
 
     def __init__(
         self,
         link: ServerLink,
         now: Callable[[], datetime] = _now,
-        simulation: bool = False,
+        simulation: bool | None = None,
         start_link: bool = True,
         *,
         idle_lock_s: float | None = DEFAULT_IDLE_LOCK_S,
@@ -125,8 +122,10 @@ class HurriNetApp(App):
     # --- from the link (same event loop, outside Textual's message flow) ----------------------
     def _status_changed(self, status: LinkStatus) -> None:
         for screen in self.screen_stack:
-            if hasattr(screen, "show_status"):
+            if isinstance(screen, LockScreen):
                 screen.show_status(status)
+            else:
+                screen.post_message(LinkStatusChanged(status))
         if status.user and self.preferences_user is None:
             self.load_preferences(status.user)
 
@@ -141,8 +140,7 @@ class HurriNetApp(App):
         # Screens under the lock are updated too, so unlocking shows the board as it is now.
         update, self.state.pending, self.state.flushing = self.state.pending, Update(), False
         for screen in self.screen_stack:
-            if hasattr(screen, "apply"):
-                screen.apply(update)
+            screen.post_message(ReplicaChanged(update))
 
     # --- the idle lock ------------------------------------------------------------------------
     @property
@@ -240,8 +238,7 @@ class HurriNetApp(App):
             except themes.UnknownTheme as error:
                 self.notify(f"Saved theme ignored: {error}", severity="warning", markup=False)
         for screen in self.screen_stack:
-            if hasattr(screen, "preferences_loaded"):
-                screen.preferences_loaded(preferences)
+            screen.post_message(PreferencesLoaded(preferences))
 
     def update_preferences(self, **changes: str | None) -> None:
         """Change preferences (e.g. `layout="triage"`) and keep them in the user's file."""

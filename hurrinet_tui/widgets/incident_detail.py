@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Static, TabbedContent, TabPane
 
 from ..command_line import short_id
-from ..format import INCIDENT_STATE_LABEL, TIMESTAMP_LABEL, clock, location_summary, log_words, staffing
+from ..format import INCIDENT_STATE_LABEL, TIMESTAMP_LABEL, clock, location_summary, log_words, staffing, state_words, who
 from ..link import ServerLink
 from ..replica import Entity, Replica, Update
 from .incident_board import open_units, priority_mark
@@ -115,7 +115,7 @@ class IncidentDetail(Vertical):
         for name in ("Call", "State", "Started", "Caller", "Phone", "Outcome"):
             table.add_column(name)
         for call in calls:
-            cells = [short_id(call["id"]), call["state"], clock(call["call_started"], self.zone),
+            cells = [short_id(call["id"]), state_words(call["state"]), clock(call["call_started"], self.zone),
                      call.get("caller_name") or "–", call.get("caller_phone") or "–",
                      (call.get("outcome") or "").replace("_", " ")]  # fmt: skip
             # Text, never markup: a caller's words may hold brackets.
@@ -129,6 +129,6 @@ class IncidentDetail(Vertical):
         table.add_column("Entry", ratio=1)
         for entry in reversed(incident["log"]):  # newest first: what just happened is on top
             manual = entry["entry_type"] == "manual"
-            cells = [clock(entry["log_timestamp"], self.zone), entry.get("dispatcher") or "system", log_words(entry)]
+            cells = [clock(entry["log_timestamp"], self.zone), who(entry), log_words(entry)]
             table.add_row(*map(Text, cells), style="bold" if manual else None)
         return table

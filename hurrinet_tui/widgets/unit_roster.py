@@ -8,6 +8,7 @@ from datetime import datetime
 
 from ..command_line import short_id
 from ..format import UNIT_STATE_CLASS, UNIT_STATE_LABEL, age, staffing
+from ..keymap import list_bindings
 from ..replica import Entity, Replica
 from .grid import Cell, Column, VirtualGrid
 
@@ -42,6 +43,8 @@ def matches(unit: Entity, station: str, text: str) -> bool:
 class UnitRoster(VirtualGrid):
     COMPONENT_CLASSES = VirtualGrid.COMPONENT_CLASSES | set(UNIT_STATE_CLASS.values())
     SORTS = ("callsign", "state", "station", "time")
+    SORT_COLUMN = {s: s for s in SORTS}
+    BINDINGS = list_bindings("roster")  # the unit's keys: only while the roster has focus
 
     def __init__(self, replica: Replica, now: Callable[[], datetime], **kwargs) -> None:
         super().__init__(COLUMNS, empty_text="no units", **kwargs)
