@@ -91,6 +91,18 @@ TIMESTAMP_LABEL = {
 }
 
 
+# The same, where the detail is narrow (80 columns): with HH:MM they fit without a cut.
+TIMESTAMP_SHORT = {
+    "unit_assigned_at": "assign",
+    "unit_dispatched": "disp",
+    "unit_en_route": "route",
+    "unit_on_scene": "scene",
+    "unit_available": "avail",
+    "unit_back_at_station": "stn",
+    "unit_unassigned_at": "unasg",
+}
+
+
 def parse_time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -110,9 +122,9 @@ def age(since: str | None, now: datetime) -> str:
     return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}"
 
 
-def clock(text: str | None, zone) -> str:
+def clock(text: str | None, zone, seconds: bool = True) -> str:
     moment = parse_time(text)
-    return moment.astimezone(zone).strftime("%H:%M:%S") if moment else ""
+    return moment.astimezone(zone).strftime("%H:%M:%S" if seconds else "%H:%M") if moment else ""
 
 
 def location_summary(location: dict[str, Any] | None) -> str:

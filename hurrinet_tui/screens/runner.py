@@ -139,8 +139,9 @@ class ActionRunner:
 
     @work(group="commands")
     async def toggle_simulation(self) -> None:
-        # What the server last said, not what this workstation assumed at start.
-        wanted = not self.state.simulation_running
+        # What the server last said. Unknown (`hurrinet connect` starts not knowing): pause, the
+        # safe guess for a storm on screen; the answer says the state from then on.
+        wanted = self.state.simulation_running is False
         try:
             value = await self.state.link.command("simulation.set", {"running": wanted})
         except CommandFailed as error:

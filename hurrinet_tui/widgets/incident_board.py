@@ -21,7 +21,7 @@ COLUMNS = (
     Column("state", "State", 7),
     Column("type", "Type", 8),
     Column("location", "Location", 0, min_width=12),
-    Column("desk", "Desk", 7),
+    Column("desk", "Desk", 12),  # "public works" whole: a cut desk reads as another
     Column("units", "Un", 2, right=True),
     Column("age", "Age", 5, right=True),
 )

@@ -27,7 +27,8 @@ class KeyBar(Widget):
                 continue
             seen.add(binding.action)
             items.append((binding.key_display or self.app.get_key_display(binding), binding.description))
-        return items
+        # F1 first: whatever has focus, the way to every other key is always on screen.
+        return sorted(items, key=lambda item: item[1] != "Help")
 
     def render(self) -> Text:
         width = self.size.width
