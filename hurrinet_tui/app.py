@@ -134,9 +134,9 @@ class HurriNetApp(App):
         self.state.pending.merge(update)
         if not self.state.flushing:
             self.state.flushing = True
-            self.call_later(self._flush)
+            self.call_later(self._flush_updates)
 
-    def _flush(self) -> None:
+    def _flush_updates(self) -> None:  # not `_flush`: Textual has one (stdout capture)
         # Screens under the lock are updated too, so unlocking shows the board as it is now.
         update, self.state.pending, self.state.flushing = self.state.pending, Update(), False
         for screen in self.screen_stack:

@@ -96,7 +96,7 @@ class IncidentDetail(Vertical):
         text.append(f"[{INCIDENT_STATE_LABEL[incident['state']]}] ", style="bold")
         text.append(location_summary(incident.get("location")) or "(no location)")
         if incident.get("desk"):
-            text.append(f"  desk {incident['desk']}")
+            text.append(f"  desk {incident['desk'].replace('_', ' ')}")
         text.append(f"  units {open_units(incident)}")
         if incident.get("description"):
             text.append(f"\n{incident['description']}", style="italic")

@@ -17,8 +17,8 @@ STATE_ORDER = list(UNIT_STATE_LABEL)
 COLUMNS = (
     Column("callsign", "Unit", 6),
     Column("state", "State", 12),
-    Column("staffing", "Staff", 6),
-    Column("station", "Stn", 6),
+    Column("staffing", "Staff", 5),  # "0+1+3": the column saved goes to Kind ("ambulance" whole)
+    Column("station", "Stn", 6),  # "CAS-PW"
     Column("incident", "Inc", 7),
     Column("time", "InSt", 5, right=True),
     Column("position", "Pos", 4, right=True),

@@ -4,10 +4,14 @@ log. Real server on 127.0.0.1 where the server matters, the fixed scene where it
 
 from __future__ import annotations
 
+import io
+
+from rich.console import Console
 from textual.widgets import Tabs
 
 from hurrinet_tui.format import log_words, refusal, who
 from hurrinet_tui.widgets.feed import Feed
+from hurrinet_tui.widgets.key_bar import KeyBar
 
 from .conftest import live_app, until
 from .test_call_taking import take_a_call
@@ -98,3 +102,28 @@ def test_the_feed_never_tells_one_change_twice(static_app):
     feed.add(event)  # replayed after a reconnect
     feed.add(event | {"seq": 8})  # a second event of the same command, saying the same
     assert len(lines) == 1
+
+
+async def test_nothing_on_the_80x24_screen_is_cut_but_a_long_place_name(static_app):
+    """Finding 9: `Assign…` and `20:26:…` in the detail, the footer cut after `^N`."""
+    app = static_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main_screen
+        keys = screen.query_one(KeyBar)
+        for focus in ("f2", "f3"):
+            await pilot.press(focus)
+            shown = str(keys.render())
+            assert "…" not in shown and shown.startswith(" F1 Help")
+            assert len(shown) <= 80
+            for key, label in keys.items():
+                if f"{key} {label}" not in shown:  # what does not fit is left out whole
+                    assert label not in shown.split("  ")[-1]
+        header = "".join(s.text for s in screen.board.render_line(0))
+        assert "…" not in header
+        await pilot.press("f2", "down", "enter")  # the A fire, three units on it, in its own screen
+        detail = app.screen.detail
+        await pilot.pause()
+        console = Console(width=detail.size.width, record=True, file=io.StringIO())
+        console.print(detail.units_table(app.state.link.replica.incidents[detail.incident_id]))
+        table = console.export_text()
+        assert "…" not in table and "Assign" in table and "E1" in table
