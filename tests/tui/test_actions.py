@@ -8,7 +8,7 @@ from rich.console import Console
 
 from hurrinet_tui.actions import ACTIONS, SCOPES, is_printable
 from hurrinet_tui.app import HurriNetApp
-from hurrinet_tui.command_line import VERBS, Context, find_verb
+from hurrinet_tui.command_line import VERBS, Command, Context, find_verb, parse
 from hurrinet_tui.palette import offers
 from hurrinet_tui.replica import Replica
 from hurrinet_tui.screens.help import help_text
@@ -85,3 +85,21 @@ def test_the_help_lists_every_row_its_key_and_every_verb():
 
 def test_destructive_rows_are_the_ones_the_issue_names():
     assert {a.name for a in ACTIONS if a.destructive} == {"close", "out_of_service", "unassign", "release", "reassign"}
+
+
+# What a dispatcher types after the verbs that need more words.
+SAMPLE = {"ty": "ty flood", "pr": "pr a", "lo": "lo castries market", "st": "st queued", "no": "no roof gone",
+          "as": "as E2", "ra": "ra E1 #K00014", "call": "call", "f": "f fire"}  # fmt: skip
+
+
+def test_every_verb_becomes_commands_or_a_local_action(scene_snapshot):
+    replica = Replica()
+    replica.load_snapshot(scene_snapshot)
+    incident = next(iter(replica.incidents))
+    (call,) = replica.calls
+    context = Context(replica, selected_incident=incident, selected_unit="E1", call_on_line=call)
+    for action in ACTIONS:
+        if action.verb:
+            line = SAMPLE.get(action.verb) or (action.line or action.verb).format(unit="E1")
+            assert parse(line, context), line
+    assert parse("rl E1", context) == [Command("unit.release", {"unit": "E1"})]
