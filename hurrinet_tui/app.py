@@ -24,6 +24,7 @@ from .messages import LinkStatusChanged, PreferencesLoaded, ReplicaChanged
 from .palette import DispatchCommands
 from .preferences import Preferences, file_name
 from .replica import Update
+from .screens.advisory import AdvisoryScreen
 from .screens.detail import DetailScreen
 from .screens.help import HelpScreen
 from .screens.lock import LockScreen
@@ -34,6 +35,7 @@ HERE = Path(__file__).parent
 DEFAULT_IDLE_LOCK_S = DEFAULT_MINUTES * 60
 # While locked only these app actions run: the rest could show what the lock hides.
 ALLOWED_WHILE_LOCKED = {"quit", "help_quit"}
+FOLLOW_THE_REPLICA = (MainScreen, DetailScreen, AdvisoryScreen)
 
 log = logging.getLogger("hurrinet.workstation")
 
@@ -140,7 +142,10 @@ class HurriNetApp(App):
         # Screens under the lock are updated too, so unlocking shows the board as it is now.
         update, self.state.pending, self.state.flushing = self.state.pending, Update(), False
         for screen in self.screen_stack:
-            screen.post_message(ReplicaChanged(update))
+            # Only the screens that show the replica: a message to Textual's default screen under
+            # them made every event repaint the whole screen (a full frame instead of one row).
+            if isinstance(screen, FOLLOW_THE_REPLICA):
+                screen.post_message(ReplicaChanged(update))
 
     # --- the idle lock ------------------------------------------------------------------------
     @property
