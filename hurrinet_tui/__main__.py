@@ -65,7 +65,7 @@ def shell_from(args: argparse.Namespace, config: WorkstationConfig) -> Shell:
     return Shell(idle_lock_s=minutes * 60 or None, monochrome=args.monochrome, theme=theme)
 
 
-def build_workstation(url: str, token: str, backoff: Backoff, compression: bool, simulation: bool = False,
+def build_workstation(url: str, token: str, backoff: Backoff, compression: bool, simulation: bool | None = None,
                 shell: Shell | None = None, explain: Callable[[], str | None] | None = None):  # fmt: skip
     from .app import HurriNetApp  # Textual loads only when a screen is wanted
 
@@ -75,7 +75,7 @@ def build_workstation(url: str, token: str, backoff: Backoff, compression: bool,
                        config_theme=shell.theme, preferences_dir=preferences_dir(), lock_hint=shell.lock_hint)  # fmt: skip
 
 
-def run_workstation(url: str, token: str, backoff: Backoff, compression: bool, simulation: bool = False,
+def run_workstation(url: str, token: str, backoff: Backoff, compression: bool, simulation: bool | None = None,
                     shell: Shell | None = None, explain: Callable[[], str | None] | None = None) -> int:  # fmt: skip
     app = build_workstation(url, token, backoff, compression, simulation, shell, explain)
     app.run()

@@ -14,19 +14,23 @@ from typing import Any
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
 from . import themes
 from .idle import DEFAULT_MINUTES, IdleClock
+from .keymap import app_bindings
 from .link import LinkStatus, ServerLink
+from .messages import LinkStatusChanged, PreferencesLoaded, ReplicaChanged
 from .palette import DispatchCommands
 from .preferences import Preferences, file_name
 from .replica import Update
+from .screens.advisory import AdvisoryScreen
 from .screens.detail import DetailScreen
 from .screens.help import HelpScreen
 from .screens.lock import LockScreen
 from .screens.main import MainScreen
+from .screens.map import MapScreen
+from .screens.supervisor import SupervisorScreen
 from .widgets.incident_detail import IncidentDetail
 
 HERE = Path(__file__).parent
@@ -34,6 +38,7 @@ DEFAULT_IDLE_LOCK_S = DEFAULT_MINUTES * 60
 # While locked no app action runs: the rest could show what the lock hides, and quitting would
 # let anyone at the desk end the shift's session (the lock offers no way out but unlocking).
 ALLOWED_WHILE_LOCKED: frozenset[str] = frozenset()
+FOLLOW_THE_REPLICA = (MainScreen, DetailScreen, AdvisoryScreen, MapScreen, SupervisorScreen, LockScreen)
 
 log = logging.getLogger("hurrinet.workstation")
 
@@ -50,7 +55,7 @@ def _duration(seconds: float) -> str:
 class AppState:
     link: ServerLink
     now: Callable[[], datetime] = _now
-    simulation_running: bool = False
+    simulation_running: bool | None = None  # None: not known (F9 then pauses, the safe guess)
     pending: Update = field(default_factory=Update)
     flushing: bool = False
     # In memory until the server names the user; then the user's file (see load_preferences).
@@ -62,17 +67,13 @@ class HurriNetApp(App):
     CSS_PATH = [HERE / "app.tcss", *sorted((HERE / "widgets").glob("*.tcss")), *sorted((HERE / "screens").glob("*.tcss")),
                 HERE / "monochrome.tcss"]  # fmt: skip
     COMMANDS = App.COMMANDS | {DispatchCommands}
-    BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("ctrl+l", "lock", "Lock", priority=True),
-        Binding("ctrl+t", "next_theme", "Theme", priority=True),
-    ]
+    BINDINGS = app_bindings()
 
     def __init__(
         self,
         link: ServerLink,
         now: Callable[[], datetime] = _now,
-        simulation: bool = False,
+        simulation: bool | None = None,
         start_link: bool = True,
         *,
         idle_lock_s: float | None = DEFAULT_IDLE_LOCK_S,
@@ -126,8 +127,10 @@ class HurriNetApp(App):
     # --- from the link (same event loop, outside Textual's message flow) ----------------------
     def _status_changed(self, status: LinkStatus) -> None:
         for screen in self.screen_stack:
-            if hasattr(screen, "show_status"):
+            if isinstance(screen, LockScreen):
                 screen.show_status(status)
+            else:
+                screen.post_message(LinkStatusChanged(status))
         if status.user and self.preferences_user is None:
             self.load_preferences(status.user)
 
@@ -136,14 +139,16 @@ class HurriNetApp(App):
         self.state.pending.merge(update)
         if not self.state.flushing:
             self.state.flushing = True
-            self.call_later(self._flush)
+            self.call_later(self._flush_updates)
 
-    def _flush(self) -> None:
+    def _flush_updates(self) -> None:  # not `_flush`: Textual has one (stdout capture)
         # Screens under the lock are updated too, so unlocking shows the board as it is now.
         update, self.state.pending, self.state.flushing = self.state.pending, Update(), False
         for screen in self.screen_stack:
-            if hasattr(screen, "apply"):
-                screen.apply(update)
+            # Only the screens that show the replica: a message to Textual's default screen under
+            # them made every event repaint the whole screen (a full frame instead of one row).
+            if isinstance(screen, FOLLOW_THE_REPLICA):
+                screen.post_message(ReplicaChanged(update))
 
     # --- the idle lock ------------------------------------------------------------------------
     @property
@@ -241,8 +246,7 @@ class HurriNetApp(App):
             except themes.UnknownTheme as error:
                 self.notify(f"Saved theme ignored: {error}", severity="warning", markup=False)
         for screen in self.screen_stack:
-            if hasattr(screen, "preferences_loaded"):
-                screen.preferences_loaded(preferences)
+            screen.post_message(PreferencesLoaded(preferences))
 
     def update_preferences(self, **changes: str | None) -> None:
         """Change preferences (e.g. `layout="triage"`) and keep them in the user's file."""

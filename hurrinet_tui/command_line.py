@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .actions import ACTIONS
 from .gazetteer import location_of, place_label, rank_places, search_places
 from .replica import Replica
 
@@ -48,44 +49,17 @@ class Verb:
     needs_incident: bool = False
 
 
-VERBS: tuple[Verb, ...] = (
-    Verb("ni", ("new",), "ni [TYPE] [A–D|N] [@ PLACE] [// DESCRIPTION]", "new incident"),
-    Verb("ty", ("type",), "ty [#INC] TYPE", "set the incident type", True),
-    Verb("pr", ("priority",), "pr [#INC] A–D|N", "set the priority", True),
-    Verb("lo", ("locate", "location"), "lo [#INC] PLACE", "set the location from the gazetteer", True),
-    Verb("st", ("state",), "st [#INC] queued|active|monitored", "move the incident's state", True),
-    Verb("cl", ("close",), "cl [#INC]", "close the incident", True),
-    Verb("as", ("assign",), "as [#INC] UNIT… [er|os]", "assign units (er/os: already en route/on scene)", True),
-    Verb("d", ("dispatch",), "d [#INC] [UNIT…]", "dispatch assigned units (all if none named)", True),
-    Verb("cf", ("confirm",), "cf UNIT…", "confirm a dispatch by hand"),
-    Verb("ua", ("unassign",), "ua UNIT…", "undo an assignment before dispatch"),
-    Verb("ra", ("reassign",), "ra UNIT… #INC", "move assigned units to another incident"),
-    Verb("av", ("available",), "av UNIT…", "unit available on radio"),
-    Verb("avs", ("station",), "avs UNIT…", "unit available at station"),
-    Verb("er", ("enroute",), "er UNIT…", "unit en route"),
-    Verb("os", ("onscene",), "os UNIT…", "unit on scene"),
-    Verb("oos", ("outofservice", "unavailable"), "oos UNIT…", "unit out of service"),
-    Verb("no", ("note",), "no [#INC] TEXT", "add a note to the incident log", True),
-    Verb("call", ("nc",), "call [#CALL]", "take a new call (^N), or bring an active call back into the call form"),
-    Verb("ec", ("endcall",), "ec", "end the call on the line (^E; its outcome must be set)"),
-    Verb("ci", ("fromcall",), "ci", "create an incident from the call on the line (^O)"),
-    Verb("at", ("attach",), "at [#INC]", "attach the call on the line to an incident (^B)", True),
-    Verb("dt", ("detach",), "dt", "detach the call on the line from its incident"),
-    Verb("cpl", ("copylocation",), "cpl", "copy the call's location to its incident (^Y)"),
-    Verb("rec", ("recommend",), "rec", "recommended units and suggested type for the selected incident (w)"),
-    Verb("wait", ("waiting",), "wait", "recommendations for every waiting incident (W)"),
-    Verb("res", ("resources",), "res", "resources, and the selected incident's needs and allocations (F12)"),
-    Verb("sup", ("supervisor", "stats"), "sup", "supervisor: response times against targets, waiting, overdue (Ctrl+S)"),
-    Verb("f", ("find", "filter"), "f [TEXT]", "filter the board and roster (empty: clear)"),
-    Verb("ended", ("showended",), "ended", "show or hide ended incidents"),
-    Verb("sim", ("simulation",), "sim", "pause or resume the demo simulation"),
-    Verb("help", ("?",), "help", "list keys and commands"),
+# From the action table: a verb, its syntax and its help are declared there once.
+VERBS: tuple[Verb, ...] = tuple(
+    Verb(a.verb, a.aliases, a.usage, a.help, a.needs == "incident") for a in ACTIONS if a.verb
 )
 
 UNIT_STATE_OF = {"av": "available_radio", "avs": "available_station", "er": "en_route", "os": "on_scene",
-                 "oos": "unavailable", "cf": "dispatched"}  # fmt: skip
+                 "oos": "unavailable"}  # fmt: skip
+# `rl`: a unit already available over radio leaves its incident (the server's unit.release).
+UNIT_COMMANDS = {"ua": "unit.unassign", "cf": "unit.confirm_dispatch", "rl": "unit.release"}
 IMMEDIATE = {"er": "en_route", "os": "on_scene", "dp": "dispatched"}
-LOCAL = {"f", "ended", "sim", "help", "call", "ec", "rec", "wait", "res", "sup"}
+LOCAL = {"f", "ended", "sim", "help", "call", "ec", "rec", "wait", "res"}
 CALL_COMMANDS = {"ci": "call.create_incident", "dt": "call.detach", "cpl": "call.copy_location"}
 
 
@@ -145,12 +119,10 @@ def parse(line: str, context: Context) -> list[Command] | LocalAction:
             raise CommandLineError("reassign needs the incident to move to: ra UNIT… #INC")
         target = resolve_incident(incident_ref[0], replica)
         return [Command("unit.reassign", {"unit": u, "incident_id": target}) for u in _units(rest, replica)]
-    if verb.key in UNIT_STATE_OF or verb.key == "ua":
+    if verb.key in UNIT_STATE_OF or verb.key in UNIT_COMMANDS:
         units = _units(rest, replica, default=context.selected_unit)
-        if verb.key == "ua":
-            return [Command("unit.unassign", {"unit": u}) for u in units]
-        if verb.key == "cf":
-            return [Command("unit.confirm_dispatch", {"unit": u}) for u in units]
+        if verb.key in UNIT_COMMANDS:
+            return [Command(UNIT_COMMANDS[verb.key], {"unit": u}) for u in units]
         return [Command("unit.set_state", {"unit": u, "state": UNIT_STATE_OF[verb.key]}) for u in units]
     incident = _incident(incident_ref, context)
     if verb.key == "ty":

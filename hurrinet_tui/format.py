@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,54 @@ UNIT_STATE_CLASS = {
     "en_route": "roster--busy",
     "on_scene": "roster--scene",
 }
+# States as a sentence says them ("E1 is available (radio)"): never the wire's `available_radio`.
+STATE_WORDS = {
+    "unavailable": "out of service",
+    "available_radio": "available (radio)",
+    "available_station": "available (station)",
+    "assigned_radio": "assigned (radio)",
+    "assigned_station": "assigned (station)",
+    "dispatching": "dispatching",
+    "dispatched": "dispatched",
+    "en_route": "en route",
+    "on_scene": "on scene",
+    "new": "new",
+    "queued": "queued",
+    "active": "active",
+    "monitored": "monitored",
+    "ended": "ended",
+}
+# The wire's other words a message may quote: field names and error codes.
+FIELD_WORDS = {"incident_type": "type", "incident_priority": "priority", "caller_name": "caller's name",
+               "caller_phone": "caller's phone", "outcome_rationale": "reason", "incident_id": "incident",
+               "call_id": "call"}  # fmt: skip
+ERROR_WORDS = {"bad_request": "bad request", "unknown_command": "unknown command", "validation": "invalid",
+               "not_found": "not found", "invalid_transition": "not allowed now", "invariant": "refused",
+               "forbidden": "not permitted", "conflict": "conflict", "internal": "server error"}  # fmt: skip
+_WIRE_WORD = re.compile(r"\b(" + "|".join(sorted({*STATE_WORDS, *FIELD_WORDS}, key=len, reverse=True)) + r")\b")
+
+
+def state_words(state: str | None) -> str:
+    return STATE_WORDS.get(state or "", (state or "").replace("_", " "))
+
+
+def in_words(message: str) -> str:
+    """A server's message with its wire words (states, field names) said as a dispatcher says them."""
+    return _WIRE_WORD.sub(lambda m: STATE_WORDS.get(m.group(1)) or FIELD_WORDS[m.group(1)], message)
+
+
+def refusal(message: str, code: str) -> str:
+    """A refusal as the workstation shows it: the reason in words, then what kind of refusal."""
+    return f"{in_words(message)} ({ERROR_WORDS.get(code, code.replace('_', ' '))})"
+
+
+def who(entry: dict[str, Any]) -> str:
+    """Who wrote a log entry: a person's name, never a raw user id."""
+    if entry.get("dispatcher_name"):
+        return entry["dispatcher_name"]
+    return "(unknown)" if entry.get("dispatcher") else "system"
+
+
 INCIDENT_STATE_LABEL = {"new": "NEW", "queued": "QUEUED", "active": "ACTIVE", "monitored": "MONITOR", "ended": "ENDED"}
 PRIORITY_CLASS = {"A": "board--prio-a", "B": "board--prio-b", "C": None, "D": None, "N": "board--prio-n"}
 
@@ -39,6 +88,18 @@ TIMESTAMP_LABEL = {
     "unit_available": "available",
     "unit_back_at_station": "at station",
     "unit_unassigned_at": "unassigned",
+}
+
+
+# The same, where the detail is narrow (80 columns): with HH:MM they fit without a cut.
+TIMESTAMP_SHORT = {
+    "unit_assigned_at": "assign",
+    "unit_dispatched": "disp",
+    "unit_en_route": "route",
+    "unit_on_scene": "scene",
+    "unit_available": "avail",
+    "unit_back_at_station": "stn",
+    "unit_unassigned_at": "unasg",
 }
 
 
@@ -61,9 +122,9 @@ def age(since: str | None, now: datetime) -> str:
     return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}"
 
 
-def clock(text: str | None, zone) -> str:
+def clock(text: str | None, zone, seconds: bool = True) -> str:
     moment = parse_time(text)
-    return moment.astimezone(zone).strftime("%H:%M:%S") if moment else ""
+    return moment.astimezone(zone).strftime("%H:%M:%S" if seconds else "%H:%M") if moment else ""
 
 
 def location_summary(location: dict[str, Any] | None) -> str:
@@ -105,7 +166,7 @@ def log_words(entry: dict[str, Any]) -> str:
     data = entry.get("change_data") or {}
     change, value = data.get("change"), data.get("value")
     if change == "state":
-        return f"State → {value}"
+        return f"State → {state_words(value)}"
     if change in CLEARABLE:
         label = CLEARABLE[change]
         shown = location_summary(value) if change == "location" else value
@@ -116,7 +177,9 @@ def log_words(entry: dict[str, Any]) -> str:
         return alert_failure(value) if isinstance(value, dict) else f"Alert not delivered: {value}"
     if change in ("resource_allocated", "resource_released"):
         return f"Resource {change.removeprefix('resource_')}: {_quantity(value)}"
-    return f"{change}: {value}"
+    if isinstance(value, str) and value in STATE_WORDS:
+        value = state_words(value)
+    return f"{str(change).replace('_', ' ')}: {value}"
 
 
 def alert_failure(value: dict[str, Any]) -> str:

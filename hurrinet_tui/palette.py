@@ -1,4 +1,4 @@
-"""The command palette (Ctrl+P): every command, offered only where it fits the selection."""
+"""The command palette (Ctrl+P): the action table's rows, offered only where they fit the selection."""
 
 from __future__ import annotations
 
@@ -7,49 +7,52 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
-from .command_line import VERBS, Verb
+from .actions import ACTIONS, Action
+from .command_line import Context, short_id
 
-UNIT_VERBS = {"av", "avs", "er", "os", "oos", "cf", "ua", "ra"}
-# Verbs complete without more words: the palette runs them; the others fill the command line.
-COMPLETE = {"d", "cl", "ended", "sim", "help", "sup"}
+
+def offers(context: Context) -> list[tuple[str, Action]]:
+    """(title, row) for every row the palette offers with this selection (pure)."""
+    selected = {"incident": context.selected_incident, "unit": context.selected_unit, "call": context.call_on_line}
+    found = []
+    for action in ACTIONS:
+        if not action.palette or (action.needs and selected[action.needs] is None):
+            continue
+        target = ""
+        if action.needs == "incident":
+            target = f" — incident #{short_id(context.selected_incident)}"
+        elif action.needs == "unit":
+            target = f" — unit {context.selected_unit}"
+        elif action.needs == "call":
+            target = f" — call {short_id(context.call_on_line)}"
+        found.append((action.palette + target, action))
+    return found
+
+
+def hint(action: Action) -> str:
+    """The palette's help line: the key and the command-line form."""
+    parts = [f"key {action.key_display}" if action.key else "", f"command: {action.usage}" if action.verb else ""]
+    return escape(" · ".join(p for p in parts if p) or action.help)
 
 
 class DispatchCommands(Provider):
-    def _offers(self) -> list[tuple[str, Verb]]:
-        screen = self.app.main_screen
-        context = screen.context()
-        offers = []
-        for verb in VERBS:
-            if verb.needs_incident and context.selected_incident is None:
-                continue
-            if verb.key in UNIT_VERBS and context.selected_unit is None:
-                continue
-            target = ""
-            if verb.needs_incident:
-                target = f" — incident #{context.selected_incident[:6]}"
-            elif verb.key in UNIT_VERBS:
-                target = f" — unit {context.selected_unit}"
-            offers.append((f"{verb.summary.capitalize()}{target}", verb))
-        return offers
+    def _offers(self) -> list[tuple[str, Action]]:
+        return offers(self.app.main_screen.context())
 
-    def _callback(self, verb: Verb):
-        screen = self.app.main_screen
-        unit = screen.context().selected_unit
-        if verb.key in UNIT_VERBS and verb.key != "ra":
-            return partial(screen.run_line, f"{verb.key} {unit}")
-        if verb.key == "ra":
-            return partial(screen.action_prefill, f"ra {unit} #")
-        if verb.key in COMPLETE:
-            return partial(screen.run_line, verb.key)
-        return partial(screen.action_prefill, f"{verb.key} ")
+    def _callback(self, action: Action):
+        if action.scope == "app":
+            return partial(self.app.call_next, self.app.run_action, action.method)
+        return partial(self.app.main_screen.perform, action)
 
     async def discover(self) -> Hits:
-        for title, verb in self._offers():
-            yield DiscoveryHit(title, self._callback(verb), help=escape(verb.usage))
+        for title, action in self._offers():
+            yield DiscoveryHit(title, self._callback(action), help=hint(action))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, verb in self._offers():
-            score = max(matcher.match(title), matcher.match(verb.key) * (1.0 if query == verb.key else 0.5))
+        for title, action in self._offers():
+            score = matcher.match(title)
+            if action.verb:
+                score = max(score, matcher.match(action.verb) * (1.0 if query == action.verb else 0.5))
             if score > 0:
-                yield Hit(score, matcher.highlight(title), self._callback(verb), help=escape(verb.usage))
+                yield Hit(score, matcher.highlight(title), self._callback(action), help=hint(action))

@@ -51,6 +51,11 @@ async def resources(pilot) -> None:
     await typed(pilot, "f12", wait=1.0)
 
 
+async def confirm_close(pilot) -> None:
+    """`c` on the board: the one-line question before an incident is closed (default: no)."""
+    await typed(pilot, "c")
+
+
 async def help_screen(pilot) -> None:
     await typed(pilot, "f1")
 
@@ -77,6 +82,7 @@ VIEWS = (
     ("monochrome", (160, 50), board_and_roster, {"monochrome": True}),
     ("help", (120, 45), help_screen, {}),
     ("lock", (80, 24), locked, {}),
+    ("confirm-close", (100, 30), confirm_close, {}),
 )
 
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
+from textual import on
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
 from ..command_line import short_id
+from ..format import refusal as format_refusal
 from ..link import CommandFailed, LinkStatus
+from ..messages import ReplicaChanged
 
 # A storm moves units every second; asking again more often than this only repeats the server's
 # work for answers nobody has had time to read.
@@ -27,7 +30,7 @@ def ref(incident_id: str) -> str:
 
 
 def refusal(error: CommandFailed) -> str:
-    return f"{error.message} [{error.code}]"
+    return format_refusal(error.message, error.code)
 
 
 class AdvisoryScreen(Screen):
@@ -63,6 +66,10 @@ class AdvisoryScreen(Screen):
     def on_mount(self) -> None:
         self.link.status_listeners.append(self._status_changed)
         self.set_class(not self.link.status.connected, "-disconnected")
+
+    @on(ReplicaChanged)
+    def replica_changed(self, message: ReplicaChanged) -> None:
+        self.apply(message.update)
 
     def on_unmount(self) -> None:
         if self._status_changed in self.link.status_listeners:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
-from ..replica import Update
+from ..messages import ReplicaChanged
+from ..widgets.confirm_bar import ConfirmBar
+from ..widgets.form import EntityForm
 from ..widgets.incident_detail import IncidentDetail
 
 
@@ -19,10 +22,16 @@ class DetailScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield self.detail
+        yield ConfirmBar(id="confirm")
 
     def on_mount(self) -> None:
         self.detail.refresh_content()
 
-    def apply(self, update: Update) -> None:
-        if self.detail.concerns(update):
+    @on(ReplicaChanged)
+    def replica_changed(self, message: ReplicaChanged) -> None:
+        if self.detail.concerns(message.update):
             self.detail.refresh_content()
+
+    @on(EntityForm.AskFirst)
+    def ask_first(self, message: EntityForm.AskFirst) -> None:
+        self.query_one(ConfirmBar).ask(message.question, message.then)

@@ -1,4 +1,6 @@
-"""Every key and every command on one screen (F1)."""
+"""Every key and every command on one screen (F1), made from the action table and, for the keys
+that belong to one widget or screen (a list's cursor, a form, the advice screens), from those
+widgets' own bindings: nothing here is written twice."""
 
 from __future__ import annotations
 
@@ -10,66 +12,64 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..command_line import VERBS
+from ..actions import ACTIONS, Action
+from ..widgets.command_input import CommandInput
+from ..widgets.confirm_bar import ConfirmBar
+from ..widgets.form import EntityForm
+from ..widgets.grid import VirtualGrid
+from ..widgets.location_form import LocationForm
+from .recommendations import RecommendationsScreen
+from .resources import ResourcesScreen
 
-KEYS = (
-    ("Anywhere", (
-        (": or Space", "command line (Tab completes, ↑/↓ history, Esc back)"),
-        ("F1 or ?", "this help"), ("Ctrl+P", "command palette (what fits the selection)"),
-        ("F2 / F3 / F4", "board / roster / incident detail"), ("/", "find (filters board and roster)"),
-        ("e", "show or hide ended incidents"), ("s", "sort the focused list"),
-        ("Ctrl+R", "reconnect now"), ("F9", "pause or resume the demo simulation"), ("Ctrl+Q", "quit"),
-        ("F5 / F6 / F7 / F8", "layout: call taking / incident / board / roster"),
-        ("F10", "confirm by hand the dispatch that just timed out"),
-        ("Ctrl+L", "lock the workstation now (the token unlocks it)"),
-        ("Ctrl+T", "next theme: colour, grey, terminal colours (remembered)"),
-    )),
-    ("Taking a call (these work inside the form's fields too)", (
-        ("Ctrl+N", "new call: the call form opens with the cursor on the caller's name"),
-        ("Tab / Shift+Tab", "next / previous field; each field is saved as you leave it (or Enter)"),
-        ("↓ in the place field", "pick a gazetteer suggestion (Enter), Esc closes the list"),
-        ("Ctrl+G", "coordinates shown as DD, DDM or DMS (the value never changes)"),
-        ("Ctrl+E", "end the call (its outcome, and the reason for it, must be set)"),
-        ("Ctrl+O / Ctrl+B", "create an incident from the call / attach it to the selected incident"),
-        ("Ctrl+Y", "copy the call's location to its incident"),
-        ("Esc", "leave the vicinity view (incidents near the call) for the whole board"),
-    )),
-    ("On the board (an incident)", (
-        ("↑ ↓ PgUp PgDn Home End", "move"), ("Enter", "open the incident's detail"),
-        ("n", "new incident"), ("a", "assign units"), ("d", "dispatch assigned units"), ("c", "close"),
-        ("t / p / g / S", "type / priority / location / state"), ("l", "note in the log"),
-    )),
-    ("Advice and resources", (
-        ("w", "recommended units and the suggested type for the selected incident"),
-        ("W", "recommendations for every waiting incident (a surge)"),
-        ("F12", "resources; the selected incident's needs and allocations"),
-        ("Ctrl+S", "supervisor: response times against targets, waiting, utilisation, overdue flags"),
-        ("In recommendations", "Space marks · Enter accepts the marked rows (or this one) · A accepts all"),
-        ("", "t applies the suggested type/priority/desk · r asks again · Esc closes"),
-        ("In resources", "1–4 / 0 / f: shelters, medical, supplies, water / all / next · x out of service"),
-        ("", "n adds a need (shelter 40) · Enter allocates to the highlighted need · Del releases"),
-        ("", "R suggestions (A accepts them all) · Tab next table · Esc closes"),
-    )),
-    ("On the roster (a unit)", (
-        ("a", "assign this unit to the selected incident"), ("v / V", "available on radio / at station"),
-        ("r / o", "en route / on scene"), ("x", "out of service"), ("f", "confirm a dispatch by hand"),
-        ("u", "unassign"), ("R", "reassign to another incident"),
-    )),
-)  # fmt: skip
+SCOPE_TITLE = {
+    "app": "Anywhere",
+    "screen": "On the main screen (these work inside the forms' fields too)",
+    "lists": "On the board or the roster",
+    "board": "On the board (the incident under the cursor)",
+    "roster": "On the roster (the unit under the cursor)",
+}
+ELSEWHERE = (
+    ("In a list", VirtualGrid), ("On the command line", CommandInput), ("In a form", EntityForm),
+    ("In a location", LocationForm), ("Asked to confirm", ConfirmBar),
+    ("In recommendations (w, W)", RecommendationsScreen), ("In resources (F12)", ResourcesScreen),
+)
+NAMES = {"up": "↑", "down": "↓", "left": "←", "right": "→", "pageup": "PgUp", "pagedown": "PgDn", "escape": "Esc",
+         "enter": "Enter", "home": "Home", "end": "End", "delete": "Del", "backspace": "Backspace", "space": "Space",
+         "tab": "Tab", "shift+tab": "Shift+Tab"}  # fmt: skip
+
+
+def key_text(binding: Binding) -> str:
+    if binding.key_display:
+        return binding.key_display
+    names = [NAMES.get(k, k.replace("ctrl+", "Ctrl+")) for k in binding.key.split(",")]
+    return " ".join(names)
+
+
+def action_rows() -> list[tuple[str, list[Action]]]:
+    """The table's rows with a key, by where the key works."""
+    return [(SCOPE_TITLE[scope], [a for a in ACTIONS if a.scope == scope and a.key]) for scope in SCOPE_TITLE]
 
 
 def help_text() -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True, style="bold")
     grid.add_column()
-    for title, keys in KEYS:
+    for title, actions in action_rows():
         grid.add_row(Text(title, style="bold underline"), "")
-        for key, what in keys:
-            grid.add_row(Text(key), Text(what))
+        for action in actions:
+            asks = "  (asks first)" if action.destructive and "asks" not in action.help else ""
+            grid.add_row(Text(action.key_display), Text(action.help + asks))
+        grid.add_row("", "")
+    for title, owner in ELSEWHERE:
+        grid.add_row(Text(title, style="bold underline"), "")
+        for binding in owner.BINDINGS:
+            grid.add_row(Text(key_text(binding)), Text(binding.description.lower()))
         grid.add_row("", "")
     grid.add_row(Text("Commands (type on the command line)", style="bold underline"), "")
-    for verb in VERBS:
-        grid.add_row(Text(verb.usage), Text(verb.summary + (f"  — also {', '.join(verb.aliases)}" if verb.aliases else "")))
+    for action in ACTIONS:
+        if action.verb:
+            also = f"  — also {', '.join(action.aliases)}" if action.aliases else ""
+            grid.add_row(Text(action.usage), Text(action.help + also))
     grid.add_row("", "")
     grid.add_row(Text("Names"), Text("units by callsign, types by code, incidents by # and the start of the id;"))
     grid.add_row("", Text("any unique prefix will do, case does not matter; #INC left out = the selected incident"))

@@ -35,6 +35,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from ..link import CommandFailed, LinkStatus
+from ..messages import ReplicaChanged
 from ..widgets.bars import StatusBar
 from .main import zone_of
 
@@ -123,6 +124,10 @@ class LockScreen(Screen[None]):
     def show_waiting(self) -> None:
         counts = waiting_by_priority(self.state.link.replica.incidents.values())
         self.query_one("#lock-waiting", Static).update(waiting_text(counts))
+
+    @on(ReplicaChanged)
+    def replica_changed(self, message: ReplicaChanged) -> None:
+        self.apply(message.update)
 
     def apply(self, update) -> None:
         """The replica changed (the app tells every screen): only the counts can change here."""

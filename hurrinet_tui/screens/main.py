@@ -1,4 +1,6 @@
-"""The dispatcher's main screen: board, roster, detail, feed, command line, status."""
+"""The dispatcher's main screen: its layout (board, roster, detail, feed, call form, command line,
+status), what has focus, and the screen's own actions. Running commands lives in `runner.py`,
+the vicinity banner in `widgets/vicinity.py`, the keys in the action table (`actions.py`)."""
 
 from __future__ import annotations
 
@@ -6,35 +8,40 @@ from datetime import UTC, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Static, Tabs
 
-from ..command_line import Command, CommandLineError, Context, LocalAction, parse, resolve_call, short_id
+from ..actions import BY_NAME
+from ..command_line import Context
 from ..format import alert_failure
-from ..link import CommandFailed, LinkStatus
+from ..keymap import screen_bindings
+from ..link import LinkStatus
+from ..messages import LinkStatusChanged, PreferencesLoaded, ReplicaChanged
 from ..overdue import Announcer, announcements
 from ..replica import Update
 from ..widgets.bars import HeaderBar, StatusBar
 from ..widgets.call_form import CallForm
 from ..widgets.command_input import CommandInput
+from ..widgets.confirm_bar import ConfirmBar
 from ..widgets.feed import Feed
+from ..widgets.form import EntityForm
 from ..widgets.grid import VirtualGrid
 from ..widgets.incident_board import IncidentBoard
 from ..widgets.incident_detail import IncidentDetail
+from ..widgets.key_bar import KeyBar
 from ..widgets.pending import PendingCommands
 from ..widgets.unit_roster import UnitRoster
+from ..widgets.vicinity import VicinityBanner
 from .map import MapScreen
 from .recommendations import RecommendationsScreen
 from .resources import ResourcesScreen
+from .runner import ActionRunner
 from .supervisor import SupervisorScreen
 
 NARROW = 120  # columns below which the detail and feed leave the main screen
-HINTS = "F1 help  : command  ^N call  ^P palette  ^L lock  ^Q quit"
 # Layout presets (F5–F8): which part of the screen gets the room.
 PRESETS = {"call": "call taking", "incident": "incident", "board": "board", "roster": "roster"}
 
@@ -46,57 +53,8 @@ def zone_of(name: str | None) -> tzinfo:
         return UTC
 
 
-class MainScreen(Screen):
-    BINDINGS = [
-        Binding("colon,space", "command_line", "Command", key_display=":"),
-        Binding("f1,question_mark", "app.help", "Help"),
-        Binding("slash", "prefill('f ')", "Find"),
-        Binding("e", "run('ended')", "Ended"),
-        Binding("s", "sort", "Sort"),
-        Binding("ctrl+r", "retry", "Retry now"),
-        Binding("f9", "run('sim')", "Simulation"),
-        Binding("f5", "preset('call')", "Call-taking layout"),
-        Binding("f6", "preset('incident')", "Incident layout"),
-        Binding("f7", "preset('board')", "Board layout"),
-        Binding("f8", "preset('roster')", "Roster layout"),
-        # The call on the line: these work while typing in a field too.
-        Binding("ctrl+n", "new_call", "New call", priority=True),
-        Binding("ctrl+e", "end_call", "End call", priority=True),
-        Binding("ctrl+o", "incident_from_call", "Incident from call", priority=True),
-        Binding("ctrl+b", "attach_call", "Attach call", priority=True),
-        Binding("ctrl+y", "copy_call_location", "Call location to incident", priority=True),
-        Binding("escape", "dismiss_vicinity", "Dismiss vicinity", show=False),
-        Binding("f10", "confirm_timed_out", "Confirm timed-out dispatch"),
-        Binding("f11", "focus_pending", "Pending commands"),
-        # Advice: who to send, and the resources (shelters, medical, supplies, water).
-        Binding("w", "recommend", "Recommend units"),
-        Binding("W", "recommend_all", "All waiting"),
-        Binding("f12", "resources", "Resources"),
-        Binding("m", "map", "Map"),
-        Binding("ctrl+s", "supervisor", "Supervisor"),
-        Binding("f2", "focus_board", "Board"),
-        Binding("f3", "focus_roster", "Roster"),
-        Binding("f4", "focus_detail", "Detail"),
-        # On an incident (the board has focus)
-        Binding("n", "prefill('ni ')", "New incident"),
-        Binding("a", "assign", "Assign"),
-        Binding("d", "run('d')", "Dispatch"),
-        Binding("c", "run('cl')", "Close"),
-        Binding("t", "prefill('ty ')", "Type"),
-        Binding("p", "prefill('pr ')", "Priority"),
-        Binding("g", "prefill('lo ')", "Locate"),
-        Binding("S", "prefill('st ')", "State"),
-        Binding("l", "prefill('no ')", "Note"),
-        # On a unit (the roster has focus)
-        Binding("v", "unit('av')", "Avail radio"),
-        Binding("V", "unit('avs')", "Avail station"),
-        Binding("r", "unit('er')", "En route"),
-        Binding("o", "unit('os')", "On scene"),
-        Binding("x", "unit('oos')", "Out of service"),
-        Binding("f", "unit('cf')", "Confirm"),
-        Binding("u", "unit('ua')", "Unassign"),
-        Binding("R", "reassign", "Reassign"),
-    ]
+class MainScreen(ActionRunner, Screen):
+    BINDINGS = screen_bindings()  # the board's and roster's own keys are bound on them
 
     def __init__(self, app_state, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -107,21 +65,22 @@ class MainScreen(Screen):
         self.roster = UnitRoster(replica, now, id="roster")
         self.detail = IncidentDetail(replica, self.zone, app_state.link, id="detail")
         self.call_form = CallForm(app_state.link, self.zone, now, id="call-form")
+        self.vicinity = VicinityBanner(app_state.link, id="vicinity")
         self.preset = "board"
         self.timed_out: str | None = None  # the callsign of the latest dispatch timeout
         self.overdue = Announcer()  # overdue flags already notified
-        self.vicinity_of: tuple[str, Any] | None = None  # (call id, coordinates) the vicinity shows
         self.feed = Feed(self.zone, replica, id="feed")
         self.header_bar = HeaderBar(now, id="header")
-        self.status_bar = StatusBar(HINTS, id="status")
-        self.pending = PendingCommands(app_state.link, id="pending")
+        self.status_bar = StatusBar("", id="status")  # the keys are on the key bar above it
         self.command_input = CommandInput(replica, id="command")
+        self.confirm_bar = ConfirmBar(id="confirm")
+        self.pending = PendingCommands(app_state.link, id="pending")
 
     def compose(self) -> ComposeResult:
         yield self.header_bar
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield Static(id="vicinity")
+                yield self.vicinity
                 yield self.board
                 yield self.detail
             with Vertical(id="right"):
@@ -129,7 +88,9 @@ class MainScreen(Screen):
                 yield self.roster
                 yield self.feed
         yield Static(id="message")
+        yield self.confirm_bar
         yield self.command_input
+        yield KeyBar(id="keys")
         yield self.pending
         yield self.status_bar
 
@@ -141,15 +102,26 @@ class MainScreen(Screen):
         self.show_status(self.state.link.status)
         saved = self.state.preferences.layout
         self.set_preset(saved if saved in PRESETS else self.preset)
-        self.query_one("#vicinity").display = False
-        if self.state.simulation_running:
-            self.status_bar.note = "simulation running (F9 pauses)"
+        self.show_simulation()
         self.board.focus()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
 
-    # --- the replica changed ----------------------------------------------------------------------
+    # --- from the app -------------------------------------------------------------------------------
+    @on(ReplicaChanged)
+    def replica_changed(self, message: ReplicaChanged) -> None:
+        self.apply(message.update)
+
+    @on(LinkStatusChanged)
+    def link_status_changed(self, message: LinkStatusChanged) -> None:
+        self.show_status(message.status)
+
+    @on(PreferencesLoaded)
+    def preferences_loaded(self, message: PreferencesLoaded) -> None:
+        if message.preferences.layout in PRESETS:  # a name from an old or hand-edited file is ignored
+            self.set_preset(message.preferences.layout)
+
     def apply(self, update: Update) -> None:
         replica = self.state.link.replica
         if update.full:
@@ -168,7 +140,7 @@ class MainScreen(Screen):
         call = self.call_form.call
         if update.full or (call and (call["id"] in update.calls or call.get("incident_id") in update.incidents)):
             self.call_form.refresh_content()
-            self.check_vicinity()
+            self.vicinity.check(self.call_form.call)
         for event in update.events:
             if event.get("caused_by") not in self.state.link.own_ids:
                 self.feed.add(event)
@@ -181,10 +153,26 @@ class MainScreen(Screen):
         """Ages and timers move every second: repaint what is on screen (only that)."""
         self.board.refresh()
         self.roster.refresh()
+        self.call_form.tick()
         self.state.link.poll()
         replica = self.state.link.replica
         for text in announcements(self.overdue, replica.incidents, replica.units, replica.deployment, self.state.now()):
             self.notify(text, title="Overdue", severity="warning", timeout=10)  # a toast takes no focus
+
+    def alert_failed(self, event: dict[str, Any]) -> None:
+        value = ((event["data"].get("log_entry") or {}).get("change_data") or {}).get("value") or {}
+        if value:
+            self.notify(alert_failure(value), title="Alert not delivered", severity="error" if value.get("final")
+                        else "warning", timeout=30 if value.get("final") else 10)  # fmt: skip
+
+    def action_supervisor(self) -> None:
+        self.app.push_screen(SupervisorScreen(self.state))
+
+    def action_map(self) -> None:
+        self.app.push_screen(MapScreen(self.state, self.board.cursor_key))
+
+    def action_focus_pending(self) -> None:
+        self.pending.take_focus(self.focused)
 
     def show_status(self, status: LinkStatus) -> None:
         if status.degraded and not self.status_bar.status.degraded:
@@ -195,7 +183,7 @@ class MainScreen(Screen):
             self.header_bar.user = f"{status.user} ({status.role})"
         self.set_class(not status.connected, "-disconnected")
 
-    # --- selection ----------------------------------------------------------------------------
+    # --- selection and focus ------------------------------------------------------------------------
     @on(VirtualGrid.Highlighted, "#board")
     def incident_highlighted(self, message: VirtualGrid.Highlighted) -> None:
         self.detail.show(message.key)
@@ -205,24 +193,24 @@ class MainScreen(Screen):
         if self.has_class("-narrow"):
             self.app.open_detail(message.key)
         else:
-            self.query_one("#detail-tabs").focus()
+            self.detail_tabs.focus()
+
+    @property
+    def detail_tabs(self) -> Tabs:
+        return self.detail.query_one("#detail-tabs Tabs", Tabs)
 
     def context(self) -> Context:
-        return Context(self.state.link.replica, self.board.cursor_key, self.roster.cursor_key and
-                       self.state.link.replica.units[self.roster.cursor_key]["callsign"],
-                       self.call_form.call_id)  # fmt: skip
+        unit = self.roster.cursor_key
+        return Context(self.state.link.replica, self.board.cursor_key,
+                       unit and self.state.link.replica.units[unit]["callsign"], self.call_form.call_id)  # fmt: skip
 
-    # --- actions --------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "act" and parameters and BY_NAME[parameters[0]].method == "dismiss_vicinity":
+            return self.vicinity.shown
+        return True
+
     def action_command_line(self) -> None:
         self.command_input.focus()
-
-    def action_prefill(self, text: str) -> None:
-        self.command_input.value = text
-        self.command_input.cursor_position = len(text)
-        self.command_input.focus()
-
-    def action_run(self, line: str) -> None:
-        self.run_line(line)
 
     def action_sort(self) -> None:
         grid = self.roster if self.roster.has_focus else self.board
@@ -235,42 +223,17 @@ class MainScreen(Screen):
     def action_focus_board(self) -> None:
         self.board.focus()
 
-    def action_focus_pending(self) -> None:
-        self.pending.take_focus(self.focused)
-
     def action_focus_roster(self) -> None:
         self.roster.focus()
 
     def action_focus_detail(self) -> None:
+        """F4: the detail's tabs; F4 again (or → there): the next tab."""
         if self.has_class("-narrow"):
             self.app.open_detail(self.board.cursor_key)
+        elif self.detail_tabs.has_focus:
+            self.detail_tabs.action_next_tab()
         else:
-            self.query_one("#detail-tabs").focus()
-
-    def action_assign(self) -> None:
-        """From the board: type the units. From the roster: this unit to the selected incident."""
-        if self.roster.has_focus and self.board.cursor_key and self.roster.cursor_key:
-            self.run_line(f"as {self.context().selected_unit}")
-        else:
-            self.action_prefill("as ")
-
-    def action_unit(self, verb: str) -> None:
-        if self.roster.cursor_key is None:
-            self.say("select a unit on the roster first (F3)", error=True)
-            return
-        self.run_line(f"{verb} {self.context().selected_unit}")
-
-    def action_reassign(self) -> None:
-        callsign = self.context().selected_unit
-        self.action_prefill(f"ra {callsign} #" if callsign else "ra ")
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """Unit keys act on the unit under the roster's cursor, so only while the roster has focus."""
-        if action in ("unit", "reassign"):
-            return self.roster.has_focus
-        if action == "dismiss_vicinity":
-            return self.vicinity_shown
-        return True
+            self.detail_tabs.focus()
 
     # --- advice and resources -----------------------------------------------------------------------
     def action_recommend(self) -> None:
@@ -282,24 +245,14 @@ class MainScreen(Screen):
     def action_recommend_all(self) -> None:
         self.app.push_screen(RecommendationsScreen(self.state, None))
 
-    def action_map(self) -> None:
-        self.app.push_screen(MapScreen(self.state, self.board.cursor_key))
-
     def action_resources(self) -> None:
         self.app.push_screen(ResourcesScreen(self.state, self.board.cursor_key))
-
-    def action_supervisor(self) -> None:
-        self.app.push_screen(SupervisorScreen(self.state))
 
     # --- layout presets ---------------------------------------------------------------------------
     def action_preset(self, name: str) -> None:
         self.set_preset(name)
         self.app.update_preferences(layout=name)  # remembered for this user
         self.say(f"{PRESETS[name]} layout (F5 call taking, F6 incident, F7 board, F8 roster)")
-
-    def preferences_loaded(self, preferences) -> None:
-        if preferences.layout in PRESETS:  # a name from an old or hand-edited file is ignored
-            self.set_preset(preferences.layout)
 
     def set_preset(self, name: str) -> None:
         for preset in PRESETS:
@@ -322,8 +275,12 @@ class MainScreen(Screen):
     def action_attach_call(self) -> None:
         self.call_form.attach(self.board.cursor_key)
 
-    def action_copy_call_location(self) -> None:
+    def action_copy_location(self) -> None:
         self.call_form.copy_location()
+
+    @on(EntityForm.AskFirst)
+    def ask_first(self, message: EntityForm.AskFirst) -> None:
+        self.confirm_bar.ask(message.question, message.then)
 
     @on(CallForm.Linked)
     def call_linked(self, message: CallForm.Linked) -> None:
@@ -332,54 +289,22 @@ class MainScreen(Screen):
         self.detail.show(message.incident_id)
 
     # --- vicinity: what is already going on near the call -------------------------------------------
-    @property
-    def vicinity_shown(self) -> bool:
-        return self.board.vicinity is not None
+    @on(VicinityBanner.Changed)
+    def vicinity_changed(self, message: VicinityBanner.Changed) -> None:
+        self.show_vicinity_on_board(message.distances)
 
-    def check_vicinity(self) -> None:
-        """Once the call on the line has coordinates (or they change), look around them."""
-        call = self.call_form.call
-        coordinates = ((call or {}).get("location") or {}).get("coordinates")
-        if call is None or call["state"] == "ended" or not coordinates:
-            return
-        place = (call["id"], coordinates["lat"], coordinates["lon"])
-        if place != self.vicinity_of:
-            self.vicinity_of = place
-            self.query_vicinity(call["id"])
+    @on(VicinityBanner.Said)
+    def vicinity_said(self, message: VicinityBanner.Said) -> None:
+        self.say(message.text, error=message.error, ok=not message.error)
 
-    @work(group="vicinity", exclusive=True)
-    async def query_vicinity(self, call_id: str) -> None:
-        try:
-            value = await self.state.link.command("call.vicinity", {"call_id": call_id})
-        except CommandFailed as error:
-            self.say(f"vicinity check failed: {error.message} [{error.code}]", error=True)
-            return
-        if not value["calls"] and not value["incidents"]:
-            self.action_dismiss_vicinity()
-            self.say(f"nothing active within {value['radius_m']:.0f} m of the call", ok=True)
-            return
-        self.show_vicinity(call_id, value)
-        self.notify(f"{len(value['incidents'])} incident(s) and {len(value['calls'])} call(s) near this call — "
-                    "the board shows them, Esc returns", title="Vicinity", severity="warning")  # fmt: skip
-
-    def show_vicinity(self, call_id: str, value: dict[str, Any]) -> None:
-        banner = Text()
-        banner.append(f" NEAR CALL {short_id(call_id)} ", style="bold reverse")
-        banner.append(f"  within {value['radius_m']:.0f} m: {len(value['incidents'])} incident(s), "
-                      f"{len(value['calls'])} other call(s) — nearest first · Esc: whole board · ^B attaches the call")  # fmt: skip
-        for call in value["calls"][:3]:
-            who = call.get("caller_name") or "unknown caller"
-            banner.append(f"\n  call {short_id(call['id'])}  {call['distance_m']} m  {who}: {call.get('description') or ''}")
-        self.query_one("#vicinity", Static).update(banner)
-        self.query_one("#vicinity").display = True
-        self.board.show_vicinity({i["id"]: i["distance_m"] for i in value["incidents"]})
-        self.board.border_title = "Incidents near the call"
+    def show_vicinity_on_board(self, distances: dict[str, int] | None) -> None:
+        self.board.show_vicinity(distances)
+        self.board.border_title = "Incidents" if distances is None else "Incidents near the call"
 
     def action_dismiss_vicinity(self) -> None:
-        if self.vicinity_shown:
-            self.board.show_vicinity(None)
-            self.board.border_title = "Incidents"
-        self.query_one("#vicinity").display = False
+        if self.vicinity.shown:
+            self.show_vicinity_on_board(None)
+        self.vicinity.dismiss()
 
     # --- notifications: never steal focus ------------------------------------------------------------
     def dispatch_timed_out(self, event: dict[str, Any]) -> None:
@@ -387,12 +312,6 @@ class MainScreen(Screen):
         self.timed_out = unit.get("callsign")
         self.notify(f"{self.timed_out} did not acknowledge its dispatch — F10 confirms it by hand (radio contact)",
                     title="Dispatch timeout", severity="error", timeout=30)  # fmt: skip
-
-    def alert_failed(self, event: dict[str, Any]) -> None:
-        value = ((event["data"].get("log_entry") or {}).get("change_data") or {}).get("value") or {}
-        if value:
-            self.notify(alert_failure(value), title="Alert not delivered", severity="error" if value.get("final")
-                        else "warning", timeout=30 if value.get("final") else 10)  # fmt: skip
 
     def action_confirm_timed_out(self) -> None:
         if not self.timed_out:
@@ -407,9 +326,9 @@ class MainScreen(Screen):
         line = message.value.strip()
         self.command_input.remember(line)
         self.command_input.value = ""
+        self.board.focus()
         if line:
             self.run_line(line)
-        self.board.focus()
 
     @on(CommandInput.Left)
     def left_command_line(self) -> None:
@@ -419,87 +338,3 @@ class MainScreen(Screen):
     def show_candidates(self, message: CommandInput.Candidates) -> None:
         shown = "  ".join(c.split(" ")[-1] if "@" not in c else c.split("@ ")[-1] for c in message.candidates[:12])
         self.say(f"Tab again for the next: {shown}")
-
-    def run_line(self, line: str) -> None:
-        try:
-            parsed = parse(line, self.context())
-        except CommandLineError as error:
-            self.say(str(error), error=True)
-            return
-        if isinstance(parsed, LocalAction):
-            self.local(parsed)
-            return
-        if not self.state.link.status.connected:
-            self.say(f"⧗ {line}: waits for the link, goes out when it is back (F11 shows what waits, ^R retries now)")
-        self.send(parsed, line)
-
-    @work(group="commands")
-    async def send(self, commands: list[Command], line: str) -> None:
-        for command in commands:
-            try:
-                value = await self.state.link.command(command.name, command.args)
-            except CommandFailed as error:
-                self.say(f"✗ {line}: {error.message} [{error.code}]", error=True)
-                return
-            if "incident_id" in value and command.name in ("incident.create", "call.create_incident"):
-                self.action_dismiss_vicinity()
-                self.board.move_to(value["incident_id"])
-                line = f"{line}  → #{short_id(value['incident_id'])}"
-            for warning in value.get("warnings", []):
-                # e.g. a unit without alert targets: the dispatcher must reach it another way.
-                self.notify(warning, title="Dispatch warning", severity="warning", timeout=20)
-                self.say(f"⚠ {warning}", error=True)
-                return
-        self.say(f"✓ {line}", ok=True)
-
-    def local(self, action: LocalAction) -> None:
-        if action.name == "f":
-            self.board.set_view(filter_text=action.argument)
-            self.roster.set_view(filter_text=action.argument)
-            self.say(f"showing only {action.argument!r}" if action.argument else "filter cleared")
-        elif action.name == "ended":
-            self.board.set_view(show_ended=not self.board.show_ended)
-            self.say("ended incidents shown" if self.board.show_ended else "ended incidents hidden")
-        elif action.name == "help":
-            self.app.action_help()
-        elif action.name == "sim":
-            self.toggle_simulation()
-        elif action.name == "rec":
-            self.action_recommend()
-        elif action.name == "wait":
-            self.action_recommend_all()
-        elif action.name == "res":
-            self.action_resources()
-        elif action.name == "sup":
-            self.action_supervisor()
-        elif action.name == "ec":
-            self.action_end_call()
-        elif action.name == "call" and action.argument:
-            try:
-                call_id = resolve_call(action.argument, self.state.link.replica)
-            except CommandLineError as error:
-                self.say(str(error), error=True)
-                return
-            self.set_preset("call")
-            self.call_form.show(call_id)
-            self.say(f"call {short_id(call_id)} is on the line", ok=True)
-        elif action.name == "call":
-            self.action_new_call()
-
-    @work(group="commands")
-    async def toggle_simulation(self) -> None:
-        wanted = not self.state.simulation_running
-        try:
-            value = await self.state.link.command("simulation.set", {"running": wanted})
-        except CommandFailed as error:
-            self.say(f"✗ simulation: {error.message}", error=True)
-            return
-        self.state.simulation_running = value["running"]
-        self.status_bar.note = "simulation running (F9 pauses)" if value["running"] else "simulation paused (F9 resumes)"
-        self.say(self.status_bar.note, ok=True)
-
-    def say(self, text: str, error: bool = False, ok: bool = False) -> None:
-        message = self.query_one("#message", Static)
-        message.update(Text(text))  # never markup: the line echoed may hold brackets
-        message.set_class(error, "-error")
-        message.set_class(ok, "-ok")

@@ -18,6 +18,7 @@ from textual.widgets import Static
 from ..format import INCIDENT_STATE_LABEL, location_summary
 from ..link import CommandFailed
 from ..map_picture import LEGEND, PRIORITY_MARK, Marks, incident_key, incident_point
+from ..messages import ReplicaChanged
 from ..replica import Update
 from ..widgets.map_canvas import Counts, MapCanvas
 from .advisory import AdvisoryScreen, ref, refusal
@@ -65,6 +66,10 @@ class MapScreen(AdvisoryScreen):
         self.select(self.incident_id)
 
     # --- the replica changed ----------------------------------------------------------------------
+    @on(ReplicaChanged)
+    def replica_changed(self, message: ReplicaChanged) -> None:
+        self.apply(message.update)
+
     def apply(self, update: Update) -> None:
         if not self.is_mounted or not (update.full or update.units or update.incidents):
             return

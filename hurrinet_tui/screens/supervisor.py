@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -23,6 +23,7 @@ from textual.widgets import Sparkline, Static
 
 from ..format import parse_time
 from ..link import CommandFailed
+from ..messages import ReplicaChanged
 from ..overdue import all_flags
 from ..replica import Update
 from .advisory import AdvisoryScreen, refusal
@@ -170,6 +171,10 @@ class SupervisorScreen(AdvisoryScreen):
         self.set_interval(REFRESH_S, self.requery)
         self.query_one("#sup-body").focus()
         self.requery()
+
+    @on(ReplicaChanged)
+    def replica_changed(self, message: ReplicaChanged) -> None:
+        self.apply(message.update)
 
     def apply(self, update: Update) -> None:
         """Replica changes move the overdue count at once; the figures wait for their refresh."""

@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
+from ..actions import ACTIONS
 from ..command_line import short_id
 from ..format import INCIDENT_STATE_LABEL, age, clock
 from ..link import ServerLink
@@ -25,7 +26,9 @@ from .form import EntityForm
 from .location_form import LocationForm
 
 TEXT_FIELDS = ("caller_name", "caller_phone", "description", "outcome_rationale")
-KEYS = "^E end · ^O incident from call · ^B attach to selected · ^Y location → incident"
+# From the action table: the call's keys, which work inside its fields too.
+KEYS = " · ".join(f"{a.key_display} {a.label.lower()}" for a in ACTIONS if a.needs == "call" and a.key)
+KEYS += " · Tab stays in the form · F2 board"
 
 
 class CallForm(EntityForm):
@@ -111,6 +114,12 @@ class CallForm(EntityForm):
         if everything or not (self.location_form.has_focus_within or "location" in self.unsaved):
             self.location_form.load((call or {}).get("location"))
         self.show_outcome(call)
+
+    def tick(self) -> None:
+        """The call's age moves every second while it is on the line."""
+        call = self.call
+        if call is not None and call["state"] != "ended" and self.display:
+            self.query_one("#call-header", Static).update(self.header(call))
 
     def header(self, call: dict[str, Any] | None) -> Text:
         if call is None:

@@ -31,7 +31,9 @@ class CommandInput(Input):
         pass
 
     def __init__(self, replica: Replica, **kwargs) -> None:
-        super().__init__(placeholder=": command — F1 lists them (e.g. ni flood a @ castries market)", **kwargs)
+        # Never select what a prefill key put there: the first letter typed must add to the verb.
+        super().__init__(placeholder=": command — F1 lists them (e.g. ni flood a @ castries market)",
+                         select_on_focus=False, **kwargs)
         self.replica = replica
         self.history: list[str] = []
         self._position = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import tzinfo
 
 from rich.text import Text
@@ -48,13 +49,28 @@ def describe(event: Entity, replica: Replica | None = None) -> str | None:
 
 
 class Feed(RichLog):
+    """One line per change. A change is never told twice: an event replayed after a reconnect
+    (its `seq` already seen) is skipped, and so is a second event of the same command that says
+    the same thing in the same words (a unit's new state and the log entry recording it)."""
+
     def __init__(self, zone: tzinfo, replica: Replica | None = None, **kwargs) -> None:
         super().__init__(max_lines=500, wrap=False, markup=False, **kwargs)
         self.zone = zone
         self.replica = replica
+        self.last_seq: int | None = None
+        self._recent: deque[tuple[str | None, str]] = deque(maxlen=64)
 
     def add(self, event: Entity) -> None:
+        seq = event.get("seq")
+        if seq is not None:
+            if self.last_seq is not None and seq <= self.last_seq:
+                return
+            self.last_seq = seq
         line = describe(event, self.replica)
+        told = (event.get("caused_by"), (line or "").strip())
+        if line and told in self._recent:
+            return
+        self._recent.append(told)
         if line:
             text = Text(f"{clock(event['at'], self.zone)} ", style="dim")
             text.append(line)

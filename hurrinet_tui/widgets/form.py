@@ -3,13 +3,17 @@ beside the field it concerns (never as a pop-up: the dispatcher fixes it where i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
 from textual import on, work
+from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Input, Static
 
+from ..format import refusal
 from ..link import CommandFailed, ServerLink
 from .location_form import LocationForm
 
@@ -17,7 +21,23 @@ from .location_form import LocationForm
 class EntityForm(Vertical):
     """A form over one server entity. Each field `X` has a `#X-error` line below it; `message`
     is the form's own line for refusals that belong to no field (an action). Text fields are
-    saved with `UPDATE` as they are left."""
+    saved with `UPDATE` as they are left.
+
+    Tab and Shift+Tab go round the form's own fields and never leave it: past the last field the
+    board or roster would be next, where letters typed for the form would act on incidents and
+    units. F2/F3 (or the mouse) leave the form."""
+
+    BINDINGS = [
+        Binding("tab", "cycle(1)", "Next field", show=False),
+        Binding("shift+tab", "cycle(-1)", "Previous field", show=False),
+    ]
+
+    class AskFirst(Message):
+        """A destructive action from inside the form: the screen asks, then calls `then`."""
+
+        def __init__(self, question: str, then: Callable[[], None]) -> None:
+            super().__init__()
+            self.question, self.then = question, then
 
     UPDATE = ""  # the update command, e.g. "call.update"
     ID_ARG = ""  # its argument naming the entity, e.g. "call_id"
@@ -29,6 +49,18 @@ class EntityForm(Vertical):
         self.link = link
         self.entity_id: str | None = None
         self.unsaved: set[str] = set()  # fields whose typed value is not the server's (refused, or typed early)
+
+    def action_cycle(self, step: int) -> None:
+        chain = [w for w in self.screen.focus_chain if self in w.ancestors]
+        if chain:
+            focused = self.screen.focused
+            at = chain.index(focused) if focused in chain else (-1 if step > 0 else 0)
+            chain[(at + step) % len(chain)].focus()
+
+    def focus_first(self) -> None:
+        chain = [w for w in self.screen.focus_chain if self in w.ancestors]
+        if chain:
+            chain[0].focus()
 
     @property
     def entity(self) -> dict[str, Any] | None:
@@ -71,7 +103,7 @@ class EntityForm(Vertical):
         try:
             value = await self.link.command(name, args)
         except CommandFailed as error:
-            self.show_problem(field, f"{error.message} [{error.code}]")
+            self.show_problem(field, refusal(error.message, error.code))
             return None
         if field == "location":
             self.query_one(LocationForm).clear_problems()

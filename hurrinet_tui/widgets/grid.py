@@ -47,6 +47,8 @@ class VirtualGrid(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, repaint=False, init=False)
     SORTS: tuple[str, ...] = ("as given",)  # the orders `s` cycles through; subclasses name theirs
+    SORT_COLUMN: dict[str, str] = {}  # sort → the column key whose header carries the marker
+    SORT_MARK = "▼"
 
     class Highlighted(Message):
         def __init__(self, grid: VirtualGrid, key: str | None) -> None:
@@ -63,7 +65,7 @@ class VirtualGrid(ScrollView, can_focus=True):
     def __init__(self, columns: Sequence[Column], empty_text: str = "nothing to show", **kwargs) -> None:
         super().__init__(**kwargs)
         self.columns = tuple(columns)
-        self.empty_text = empty_text
+        self._empty_text = empty_text
         self.keys: list[str] = []
         self._index: dict[str, int] = {}
         self.sort = self.SORTS[0]
@@ -78,6 +80,21 @@ class VirtualGrid(ScrollView, can_focus=True):
         raise NotImplementedError
 
     # --- the view: sort and filter --------------------------------------------------------------
+    @property
+    def empty_text(self) -> str:
+        """What an empty list says; under a filter it says so, for as long as the filter holds."""
+        if self.filter_text:
+            return f"none match {self.filter_text!r} — / then Enter clears the filter"
+        return self._empty_text
+
+    @empty_text.setter
+    def empty_text(self, text: str) -> None:
+        self._empty_text = text
+
+    def header_label(self, column: Column) -> str:
+        marked = self.SORT_COLUMN.get(self.sort) == column.key
+        return f"{column.label}{self.SORT_MARK}" if marked else column.label
+
     def set_view(self, *, filter_text: str | None = None, sort: str | None = None) -> None:
         if filter_text is not None:
             self.filter_text = filter_text
@@ -173,7 +190,7 @@ class VirtualGrid(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             header = self.get_component_rich_style("grid--header")
-            return self._strip([(c.label, None) for c in self.columns], base + header, width, header=True)
+            return self._strip([(self.header_label(c), None) for c in self.columns], base + header, width, header=True)
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.keys):
             if index == 0:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from ..command_line import short_id
 from ..format import INCIDENT_STATE_LABEL, PRIORITY_CLASS, age, location_summary
+from ..keymap import list_bindings
 from ..overdue import MARK, incident_flag
 from ..replica import Entity, Replica
 from .grid import Cell, Column, VirtualGrid
@@ -16,12 +17,12 @@ PRIORITY_RANK = {"A": 0, "B": 1, "C": 2, "D": 3, None: 4, "N": 5}
 STATE_RANK = {"new": 0, "queued": 1, "active": 2, "monitored": 3, "ended": 4}
 
 COLUMNS = (
-    Column("priority", "Pri", 3),
+    Column("priority", "Pri", 4),  # room for the sort mark
     Column("id", "Incident", 8),
     Column("state", "State", 7),
     Column("type", "Type", 8),
     Column("location", "Location", 0, min_width=12),
-    Column("desk", "Desk", 7),
+    Column("desk", "Desk", 12),  # "public works" whole: a cut desk reads as another
     Column("units", "Un", 2, right=True),
     Column("age", "Age", 5, right=True),
 )
@@ -50,6 +51,8 @@ class IncidentBoard(VirtualGrid):
         "board--prio-a", "board--prio-b", "board--prio-n", "board--ended", "board--new", "board--overdue",
     }
     SORTS = ("priority", "age", "state", "type")
+    SORT_COLUMN = {s: s for s in SORTS}
+    BINDINGS = list_bindings("board")  # the incident's keys: only while the board has focus
 
     def __init__(self, replica: Replica, now: Callable[[], datetime], **kwargs) -> None:
         super().__init__(COLUMNS, empty_text="no incidents", **kwargs)
@@ -64,7 +67,7 @@ class IncidentBoard(VirtualGrid):
     # --- order and filter -------------------------------------------------------------------------
     def sort_key(self, incident: Entity) -> tuple | None:
         """Where the incident goes, or None when it is not on the board now."""
-        if self.vicinity is not None:
+        if self.vicinity is not None:  # nearest first: no column carries that order
             distance = self.vicinity.get(incident["id"])
             return None if distance is None else (False, distance, incident["id"])
         ended = incident["state"] == "ended"
@@ -117,6 +120,9 @@ class IncidentBoard(VirtualGrid):
         self.vicinity = distances
         self.empty_text = "no incidents near the call" if distances is not None else "no incidents"
         self.rebuild()
+
+    def header_label(self, column: Column) -> str:
+        return column.label if self.vicinity is not None else super().header_label(column)
 
     # --- one row --------------------------------------------------------------------------------
     def cells(self, key: str) -> Sequence[Cell]:

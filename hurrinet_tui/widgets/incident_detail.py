@@ -11,7 +11,17 @@ from textual.containers import Vertical
 from textual.widgets import Static, TabbedContent, TabPane
 
 from ..command_line import short_id
-from ..format import INCIDENT_STATE_LABEL, TIMESTAMP_LABEL, clock, location_summary, log_words, staffing
+from ..format import (
+    INCIDENT_STATE_LABEL,
+    TIMESTAMP_LABEL,
+    TIMESTAMP_SHORT,
+    clock,
+    location_summary,
+    log_words,
+    staffing,
+    state_words,
+    who,
+)
 from ..link import ServerLink
 from ..replica import Entity, Replica, Update
 from .incident_board import open_units, priority_mark
@@ -44,6 +54,9 @@ class IncidentDetail(Vertical):
                 yield Static(id="detail-calls")
             with TabPane("Log", id="tab-log"):
                 yield Static(id="detail-log")
+
+    def on_resize(self) -> None:
+        self.refresh_content()
 
     def concerns(self, update: Update) -> bool:
         """Whether the update changed what this detail shows (its incident or its calls)."""
@@ -98,7 +111,7 @@ class IncidentDetail(Vertical):
         text.append(f"[{INCIDENT_STATE_LABEL[incident['state']]}] ", style="bold")
         text.append(location_summary(incident.get("location")) or "(no location)")
         if incident.get("desk"):
-            text.append(f"  desk {incident['desk']}")
+            text.append(f"  desk {incident['desk'].replace('_', ' ')}")
         text.append(f"  units {open_units(incident)}")
         if incident.get("description"):
             text.append(f"\n{incident['description']}", style="italic")
@@ -111,14 +124,16 @@ class IncidentDetail(Vertical):
         table.add_column("")
         table.add_column("Unit")
         table.add_column("Staff")
-        for label in TIMESTAMP_LABEL.values():
-            table.add_column(label.capitalize())
+        # Below 100 columns nine full columns are cut ("Assign…", "20:26:…"): short, no seconds.
+        narrow = 0 < self.size.width < 100
+        for label in (TIMESTAMP_SHORT if narrow else TIMESTAMP_LABEL).values():
+            table.add_column(label.capitalize(), no_wrap=True)
         # Open assignments first and marked: they are what still needs the dispatcher.
         records = sorted(incident["units"], key=lambda r: (not is_open(r), r["unit_assigned_at"]))
         for record in records:
             live = is_open(record)
             cells = [record["callsign"], staffing(record.get("unit_staffing")),
-                     *(clock(record.get(field), self.zone) or "–" for field in TIMESTAMP_LABEL)]  # fmt: skip
+                     *(clock(record.get(field), self.zone, not narrow) or "–" for field in TIMESTAMP_LABEL)]  # fmt: skip
             table.add_row("●" if live else "○", *map(Text, cells), style="bold" if live else "dim")
         return table
 
@@ -130,7 +145,7 @@ class IncidentDetail(Vertical):
         for name in ("Call", "State", "Started", "Caller", "Phone", "Outcome"):
             table.add_column(name)
         for call in calls:
-            cells = [short_id(call["id"]), call["state"], clock(call["call_started"], self.zone),
+            cells = [short_id(call["id"]), state_words(call["state"]), clock(call["call_started"], self.zone),
                      call.get("caller_name") or "–", call.get("caller_phone") or "–",
                      (call.get("outcome") or "").replace("_", " ")]  # fmt: skip
             # Text, never markup: a caller's words may hold brackets.
@@ -144,6 +159,6 @@ class IncidentDetail(Vertical):
         table.add_column("Entry", ratio=1)
         for entry in reversed(self.replica.log_of(incident["id"])):  # newest first: what just happened is on top
             manual = entry["entry_type"] == "manual"
-            cells = [clock(entry["log_timestamp"], self.zone), entry.get("dispatcher_name") or ("system" if not entry.get("dispatcher") else "–"), log_words(entry)]
+            cells = [clock(entry["log_timestamp"], self.zone), who(entry), log_words(entry)]
             table.add_row(*map(Text, cells), style="bold" if manual else None)
         return table

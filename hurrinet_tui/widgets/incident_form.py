@@ -15,7 +15,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ..command_line import PRIORITIES
+from ..actions import ACTIONS
+from ..command_line import PRIORITIES, short_id
 from ..format import INCIDENT_STATE_LABEL
 from ..link import ServerLink
 from ..rules import missing_for, transitions_now
@@ -25,7 +26,9 @@ from .location_form import LocationForm
 PRIORITY_LABEL = {"A": "A highest", "B": "B", "C": "C", "D": "D lowest", "N": "N operational order"}
 FIELD_WIDGET = {"incident_type": "incident_type", "incident_priority": "incident_priority", "location": "incident-location"}
 TEXT_FIELDS = ("description", "desk")
-KEYS = "a assign · d dispatch (d E12: just those) · roster: f confirm, u unassign, R reassign, r/o en route/on scene"
+# From the action table: what the board and the roster do for this incident.
+KEYS = "board (F2): " + " · ".join(f"{a.key_display} {a.label.lower()}" for a in ACTIONS if a.scope == "board" and a.needs)
+KEYS += " — roster (F3): " + " · ".join(f"{a.key_display} {a.label.lower()}" for a in ACTIONS if a.scope == "roster")
 
 
 class IncidentForm(EntityForm):
@@ -151,7 +154,9 @@ class IncidentForm(EntityForm):
         if self.incident_id is None:
             return
         if target == "ended":
-            self.run_command("incident.close", {"incident_id": self.incident_id})
+            incident_id = self.incident_id
+            self.post_message(self.AskFirst(f"Close incident #{short_id(incident_id)}?",
+                                            lambda: self.run_command("incident.close", {"incident_id": incident_id})))  # fmt: skip
         else:
             self.run_command("incident.set_state", {"incident_id": self.incident_id, "state": target})
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from ..command_line import short_id
 from ..format import UNIT_STATE_CLASS, UNIT_STATE_LABEL, age, staffing
+from ..keymap import list_bindings
 from ..overdue import MARK, unit_flag
 from ..replica import Entity, Replica
 from .grid import Cell, Column, VirtualGrid
@@ -17,8 +18,8 @@ STATE_ORDER = list(UNIT_STATE_LABEL)
 COLUMNS = (
     Column("callsign", "Unit", 6),
     Column("state", "State", 12),
-    Column("staffing", "Staff", 6),
-    Column("station", "Stn", 6),
+    Column("staffing", "Staff", 5),  # "0+1+3": the column saved goes to Kind ("ambulance" whole)
+    Column("station", "Stn", 6),  # "CAS-PW"
     Column("incident", "Inc", 7),
     Column("time", "InSt", 5, right=True),
     Column("position", "Pos", 4, right=True),
@@ -43,6 +44,8 @@ def matches(unit: Entity, station: str, text: str) -> bool:
 class UnitRoster(VirtualGrid):
     COMPONENT_CLASSES = VirtualGrid.COMPONENT_CLASSES | set(UNIT_STATE_CLASS.values()) | {"roster--overdue"}
     SORTS = ("callsign", "state", "station", "time")
+    SORT_COLUMN = {s: s for s in SORTS}
+    BINDINGS = list_bindings("roster")  # the unit's keys: only while the roster has focus
 
     def __init__(self, replica: Replica, now: Callable[[], datetime], **kwargs) -> None:
         super().__init__(COLUMNS, empty_text="no units", **kwargs)

@@ -116,7 +116,7 @@ async def test_a_call_becomes_an_incident_that_is_dispatched_and_closed_without_
         await command(pilot, "os e1")
         await command(pilot, "avs e1")
         await until(pilot, lambda: unit_state(live, "E1") == "available_station")
-        await pilot.press("c")
+        await pilot.press("c", "y", "enter")  # closing asks first
         await until(pilot, lambda: live.world.incidents[incident.id].state.value == "ended")
 
 
@@ -199,6 +199,7 @@ async def test_a_call_created_incident_cannot_be_detached_and_an_ended_incident_
         await until(pilot, lambda: len(live.world.incidents) == 1)
         ended = next(iter(live.world.incidents))
         await command(pilot, "cl")
+        await pilot.press("y", "enter")  # closing asks first
         await until(pilot, lambda: live.world.incidents[ended].state.value == "ended")
         await pilot.press("e")  # show ended incidents, so the closed one can be selected
         board = app.main_screen.query_one(IncidentBoard)

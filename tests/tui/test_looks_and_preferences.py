@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+from textual import on
 from textual.screen import Screen
 
 from hurrinet_tui import themes
 from hurrinet_tui.app import HurriNetApp
 from hurrinet_tui.link import Backoff, LinkState, LinkStatus, ServerLink
+from hurrinet_tui.messages import PreferencesLoaded
 from hurrinet_tui.widgets.incident_board import IncidentBoard
 from hurrinet_tui.widgets.unit_roster import UnitRoster
 
@@ -116,8 +118,9 @@ class Recorder(Screen):
         super().__init__()
         self.told = []
 
-    def preferences_loaded(self, preferences) -> None:
-        self.told.append(preferences.layout)
+    @on(PreferencesLoaded)
+    def preferences_loaded(self, message: PreferencesLoaded) -> None:
+        self.told.append(message.preferences.layout)
 
 
 async def test_preferences_load_when_the_server_names_the_user_and_changes_are_kept(live, tmp_path):

@@ -189,10 +189,10 @@ async def test_no_text_to_classify_and_a_refused_accept_say_why_and_change_nothi
         screen = await open_screen(pilot, call, rows=1)
         await until(pilot, lambda: "No suggestion" in text(screen.strip))
         assert "there is no text to classify" in text(screen.strip)
-        assert "[validation]" in text(screen.strip)
+        assert "(invalid)" in text(screen.strip)
 
         await pilot.press("enter")
-        await until(pilot, lambda: "[forbidden]" in screen.message_text)
+        await until(pilot, lambda: "(not permitted)" in screen.message_text)
         assert screen.message_text.startswith("✗ M1 → #")
         assert unit_state(app, "M1") == "available_station"
         assert live.world.incidents[call].units == ()

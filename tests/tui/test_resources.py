@@ -93,18 +93,18 @@ async def test_refusals_show_the_servers_words_and_change_nothing(live):
         await pilot.press("enter")
         assert screen.prompt.value == "130"  # the need is bigger than the room: the room is proposed
         await pilot.press(*"200", "enter")  # typing replaces the proposal
-        await until(pilot, lambda: "[invariant]" in screen.message_text)
+        await until(pilot, lambda: "(refused)" in screen.message_text)
         assert "Marchand Combined School has 130 free; asked for 200" in screen.message_text
 
         await pilot.press("enter", "0", "enter")
-        await until(pilot, lambda: "[validation]" in screen.message_text)
+        await until(pilot, lambda: "(invalid)" in screen.message_text)
         assert "quantity must be a whole number of at least 1" in screen.message_text
 
         await pilot.press("x")  # out of service
         await until(pilot, lambda: row(screen, marchand)["status"] == "OUT OF SVC")
         await pilot.press("enter", *"10", "enter")
         await until(pilot, lambda: "is out of service" in screen.message_text)
-        assert "[invariant]" in screen.message_text
+        assert "(refused)" in screen.message_text
         assert live.world.resources[marchand].in_use == 120
         assert needs_of(app, flood)[0]["allocations"] == []
 

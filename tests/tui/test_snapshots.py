@@ -42,7 +42,7 @@ def test_incident_detail_calls_tab_on_a_narrow_terminal(snap_compare, static_app
 
     async def open_calls(pilot):
         await settle(pilot)
-        await pilot.press("down", "down", "enter")
+        await pilot.press("down", "down", "down", "enter")  # A!! new, A!! active, B! new, then the B! flood
         await pilot.pause()
         pilot.app.screen.query_one("#detail-tabs").active = "tab-calls"
         await pilot.pause()

@@ -69,3 +69,27 @@ def test_disconnected_in_monochrome(snap_compare, scene_snapshot):
     """You should see the status bar reversed (light, dark text): '✖ Disconnected — reconnecting'."""
     status = LinkStatus(LinkState.RECONNECTING, attempt=3, retry_in=4.0, user=CONNECTED.user, role=CONNECTED.role)
     assert snap_compare(monochrome(scene_snapshot, status), terminal_size=(80, 24), run_before=settle)
+
+
+def test_call_taking_in_monochrome_80x24(snap_compare, scene_snapshot):
+    """You should see the call form in greys with the 'approx.' box as a lighter empty square
+    (it was dark grey on dark grey, fg 233 on bg 236), and the footer's keys whole."""
+
+    async def call_form(pilot):
+        from .test_snapshots import call_on_the_line
+
+        await call_on_the_line(pilot)
+
+    assert snap_compare(monochrome(scene_snapshot), terminal_size=(80, 24), run_before=call_form)
+
+
+def test_confirm_bar_80x24(snap_compare, static_app):
+    """`c` on the board: you should see, above the command line, 'Close incident #K00028
+    (TRAPPED)?' with No chosen (reversed) and 'y: yes · Enter/n/Esc = no'."""
+
+    async def ask(pilot):
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+
+    assert snap_compare(static_app(), terminal_size=(80, 24), run_before=ask)

@@ -11,6 +11,8 @@ from .conftest import live_app, until
 
 
 async def command(pilot, line: str) -> None:
+    """F2 (to the board: ':' is a printable key, so it works only there), then the line."""
+    await pilot.press("f2")
     if len(line) > 80:  # a long line arrives as a paste: Pilot types ~10 keys per 100 ms
         await pilot.press("colon")
         pilot.app.main_screen.command_input.insert_text_at_cursor(line)
@@ -59,11 +61,11 @@ async def test_an_incident_from_call_to_close_without_a_mouse(live):
         await command(pilot, "er e1")
         await command(pilot, "os e1")
         await until(pilot, lambda: roster_label(app, "E1") == "ON SCENE")
-        await pilot.press("c")  # refused: units are still on it, and the screen says which
+        await pilot.press("c", "y", "enter")  # refused: units are still on it, and the screen says which
         await until(pilot, lambda: "still on this incident" in message(app))
         await command(pilot, "avs e1 m1")
         await until(pilot, lambda: unit_state(live, "M1") == "available_station")
-        await pilot.press("c")
+        await pilot.press("c", "y", "enter")  # closing asks first
         await until(pilot, lambda: live.world.incidents[incident.id].state.value == "ended")
         await until(pilot, lambda: incident.id not in board.keys)  # ended incidents hide by default
         await pilot.press("e")
@@ -125,10 +127,10 @@ async def test_every_mistake_gets_a_message_naming_it(live):
         await command(pilot, "ni flood a @ atlantis")
         assert "no place called 'atlantis'" in message(app)
         await command(pilot, "ni flood // " + "x" * 1001)  # the server's limit, in the server's words
-        await until(pilot, lambda: "[validation]" in message(app))
+        await until(pilot, lambda: "(invalid)" in message(app))
         assert "1000" in message(app)
         await command(pilot, "os E1")  # E1 is out of service: not a legal transition
-        await until(pilot, lambda: "[invalid_transition]" in message(app))
+        await until(pilot, lambda: "(not allowed now)" in message(app))
         await command(pilot, "ni flood // water [red]everywhere[/")  # brackets are text, not markup
         await until(pilot, lambda: "✓" in message(app))
         assert [i.description for i in live.world.incidents.values()] == ["water [red]everywhere[/"]
