@@ -23,7 +23,7 @@ async def test_a_waiting_command_is_listed_with_its_age_and_cancelled_with_f11_t
         await command(pilot, "ni flood b // first")
         await command(pilot, "ni strfire a // second")
         await until(pilot, lambda: screen.pending.display and "2 commands not yet answered" in strip(app))
-        assert "waiting for the link" in strip(app) and " s  incident.create FLOOD B" in strip(app)
+        assert "waiting for the link" in strip(app) and " s  ni flood b // first" in strip(app)
         board = screen.board
         board.focus()
         await pilot.press("f11")

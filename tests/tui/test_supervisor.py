@@ -172,7 +172,7 @@ async def test_a_dispatcher_is_told_the_figures_are_not_theirs(live):
         await pilot.press("ctrl+s")
         screen = app.screen
         await until(pilot, lambda: "statistics" in screen.message_text)
-        assert "forbidden" in screen.message_text and "for supervisors and observers" in screen.message_text
+        assert "not permitted" in screen.message_text and "for supervisors and observers" in screen.message_text
         assert screen.figures is None and "overdue" in text(screen.overdue_line)  # the flags are still counted
 
 

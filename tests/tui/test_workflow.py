@@ -103,7 +103,7 @@ async def test_a_command_typed_while_the_server_is_gone_waits_shown_and_applies_
         await command(pilot, "ni flood")
         assert "⧗ ni flood: waits for the link" in message(app)
         await until(pilot, lambda: screen.pending.display)
-        assert "incident.create" in str(screen.pending.render())  # with its age, waiting
+        assert "ni flood" in str(screen.pending.render())  # the line as typed, with its age, waiting
         assert "waiting for the link" in str(screen.pending.render())
         await live.start()
         await until(pilot, lambda: app.state.link.status.connected and len(live.world.incidents) == 1)
