@@ -24,7 +24,7 @@ from server import protocol
 from server.app import wire
 from server.app.handlers import HANDLERS
 from server.domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
-from server.domain.roles import check_allowed
+from server.domain.roles import check_allowed, check_own_unit
 from server.domain.world import SYSTEM, Actor, AlertRequest, Change, World
 from server.storage.store import Store
 
@@ -82,9 +82,12 @@ def validate(name: str, args: Any, actor: Actor, system: bool = False) -> tuple[
     if not isinstance(args, dict):
         raise BadRequest("args must be an object")
     try:
-        return spec, spec.args.model_validate(args)
+        parsed = spec.args.model_validate(args)
     except ValidationError as error:
         raise _bad_args(error) from None
+    if not system:
+        check_own_unit(actor.role, actor.unit, name, parsed)
+    return spec, parsed
 
 
 class CommandRunner:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 import weakref
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,8 +31,10 @@ from server.app import wire
 from server.app.commands import CommandOutcome, CommandRunner, validate
 from server.domain.errors import DomainError, NotFound
 from server.domain.world import Actor
-from server.net.accounts import Accounts, User
+from server.net import frames
+from server.net.accounts import Accounts, User, token_hash
 from server.net.alerts import SimulatedDelivery
+from server.net.throttle import LoginThrottle
 
 log = logging.getLogger("hurrinet.hub")
 
@@ -47,8 +49,6 @@ Control = Callable[[protocol.Args], dict[str, Any]]
 class HubSettings:
     queue_limit: int = 10_000  # frames waiting for one session before it is dropped as too slow
     replay_limit: int = 10_000  # further behind than this, a snapshot is cheaper than a replay
-    failed_logins_per_minute: int = 5
-    failed_login_delay_s: float = 2.0
 
 
 @dataclass(eq=False)
@@ -59,10 +59,11 @@ class Session:
     joined: bool = False  # receives broadcasts once its hello is answered
     dropped: bool = False  # closed for being too slow; nothing more is queued
     closing: asyncio.Task[None] | None = None
+    invalid: frames.InvalidFrames = field(default_factory=frames.InvalidFrames)
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.user.id, self.user.role)
+        return Actor(self.user.id, self.user.role, self.user.unit)
 
 
 def _dump(frame: dict[str, Any]) -> str:
@@ -78,22 +79,6 @@ def _error_frame(command_id: Any, code: str, message: str, **details: Any) -> di
     }
 
 
-@dataclass
-class _Throttle:
-    """Failed handshakes per address in the last minute."""
-
-    failures: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
-
-    def recent(self, address: str) -> int:
-        window = self.failures[address]
-        while window and window[0] < time.monotonic() - 60:
-            window.popleft()
-        return len(window)
-
-    def fail(self, address: str) -> None:
-        self.failures[address].append(time.monotonic())
-
-
 class Hub:
     def __init__(
         self,
@@ -107,7 +92,7 @@ class Hub:
         self.delivery = delivery or SimulatedDelivery()
         self.settings = settings or HubSettings()
         self.sessions: set[Session] = set()
-        self._throttle = _Throttle()
+        self.throttle = LoginThrottle()
         # handshake → handler; weak so a connection whose upgrade fails leaves nothing behind
         self._users: weakref.WeakKeyDictionary[ServerConnection, User] = weakref.WeakKeyDictionary()
         self._timers: set[asyncio.TimerHandle] = set()
@@ -125,17 +110,40 @@ class Hub:
         if request.path != "/ws":
             return connection.respond(HTTPStatus.NOT_FOUND, "not found; dispatch positions connect to /ws\n")
         address = _address(connection)
-        if self._throttle.recent(address) >= self.settings.failed_logins_per_minute:
-            await asyncio.sleep(self.settings.failed_login_delay_s)  # slow down guessing, not the others
-        user = self.accounts.authenticate(_bearer(request.headers))
+        self._audit_failed_logins()
+        token = _bearer(request.headers)
+        user = self.accounts.authenticate(token)  # first, and never after a wait: see throttle.py
         if user is None:
-            self._throttle.fail(address)
-            self.accounts.audit(self.now(), "login_failed", address=address)
-            log.info("refused handshake from %s: missing, bad or revoked token", address)
-            return connection.respond(HTTPStatus.UNAUTHORIZED, "missing, bad or revoked bearer token\n")
+            return self._refuse_login(connection, address, token_hash(token))
+        if user.unit is not None and self.runner.world.unit_by_callsign(user.unit) is None:
+            log.warning("refused handshake of user %s: bound to unit %s, unknown here", user.id, user.unit)
+            return connection.respond(HTTPStatus.FORBIDDEN, f"this account is bound to unit {user.unit}, which this "
+                                      "deployment does not have; re-add it with the right --unit\n")  # fmt: skip
         self._users[connection] = user
         self.accounts.audit(self.now(), "login", user_id=user.id, address=address)
         return None
+
+    def _refuse_login(self, connection: ServerConnection, address: str, credential: str) -> Response:
+        now = time.monotonic()
+        locked = self.throttle.locked_for(address, credential, now)
+        if self.throttle.failed(address, credential, now) is not None:  # the first of a period
+            self.accounts.audit(self.now(), "login_failed", address=address, result="unauthorized")
+            log.info("refused handshake from %s: missing, bad or revoked token", address)
+            handle = asyncio.get_running_loop().call_later(self.throttle.audit_period_s, self._audit_failed_logins)
+            self._timers.add(handle)
+        if locked:
+            seconds = math.ceil(locked)
+            response = connection.respond(HTTPStatus.TOO_MANY_REQUESTS, f"too many failed logins from this address "
+                                          f"or with this token; locked out, try again in {seconds} s\n")  # fmt: skip
+            response.headers["Retry-After"] = str(seconds)
+            return response
+        return connection.respond(HTTPStatus.UNAUTHORIZED, "missing, bad or revoked bearer token\n")
+
+    def _audit_failed_logins(self) -> None:
+        """One row per address per period for the failures after its first (throttle.py)."""
+        for address, count in self.throttle.due(time.monotonic()):
+            self.accounts.audit(self.now(), "login_failed", address=address, result=f"unauthorized x{count}")
+            log.info("refused %d more handshakes from %s: missing, bad or revoked token", count, address)
 
     # --- a session ----------------------------------------------------------------------------
     async def handler(self, connection: ServerConnection) -> None:
@@ -176,27 +184,27 @@ class Hub:
             )
 
     def _handle(self, session: Session, message: str | bytes) -> None:
-        size = len(message.encode() if isinstance(message, str) else message)
-        if size > protocol.MAX_FRAME_BYTES:
-            self._push(session, _dump(_error_frame(None, "bad_request",
-                       f"frame of {size} bytes is over the {protocol.MAX_FRAME_BYTES} byte limit")))  # fmt: skip
+        if session.dropped:
             return
         try:
-            frame = json.loads(message)
-        except (ValueError, UnicodeDecodeError) as error:
-            self._push(session, _dump(_error_frame(None, "bad_request", f"malformed JSON: {error}")))
+            frame = frames.decode(message)  # refused there: never run, stored, audited or logged
+        except frames.FrameError as error:
+            self._push(session, _dump(error.frame()))
+            if session.invalid.refused(time.monotonic()):
+                self._close_invalid(session)
             return
-        if not isinstance(frame, dict):
-            self._push(session, _dump(_error_frame(None, "bad_request", "a frame is a JSON object with a type")))
-            return
-        kind = frame.get("type")
-        if kind == "hello":
+        if frame["type"] == "hello":
             self._hello(session, frame)
-        elif kind == "command":
-            self._command(session, frame)
         else:
-            self._push(session, _dump(_error_frame(frame.get("command_id"), "bad_request",
-                                                   f"unknown frame type {kind!r}")))  # fmt: skip
+            self._command(session, frame)
+
+    def _close_invalid(self, session: Session) -> None:
+        log.warning("session of user %s sent over %d invalid frames in %g s; closing it", session.user.id,
+                    protocol.INVALID_FRAMES_LIMIT, protocol.INVALID_FRAMES_WINDOW_S)  # fmt: skip
+        session.joined, session.dropped = False, True
+        self.sessions.discard(session)
+        session.closing = asyncio.ensure_future(session.connection.close(protocol.CLOSE_INVALID_FRAMES,
+                                                                         frames.CLOSE_INVALID_REASON))  # fmt: skip
 
     def _hello(self, session: Session, frame: dict[str, Any]) -> None:
         if frame.get("protocol") != protocol.PROTOCOL_VERSION:
@@ -230,13 +238,7 @@ class Hub:
         session.joined = session in self.sessions
 
     def _command(self, session: Session, frame: dict[str, Any]) -> None:
-        command_id, name = frame.get("command_id"), frame.get("name")
-        if not isinstance(command_id, str) or not command_id or len(command_id) > 64:
-            self._push(session, _dump(_error_frame(command_id, "bad_request", "command_id must be a string of 1–64 characters")))
-            return
-        if not isinstance(name, str):
-            self._push(session, _dump(_error_frame(command_id, "bad_request", "name must be a string")))
-            return
+        command_id, name = frame["command_id"], frame["name"]  # checked by frames.decode
         outcome = self.execute(command_id, name, frame.get("args", {}), session.actor)
         self._push(session, _dump(outcome.frame(command_id)))
 

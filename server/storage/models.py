@@ -249,6 +249,7 @@ class UserRow(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime = _time(nullable=False)
     revoked_at: datetime | None = _time()
+    unit_callsign: str | None = Field(default=None, max_length=16)  # a unit account's own unit
 
 
 class AuditRow(SQLModel, table=True):
