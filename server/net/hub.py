@@ -129,7 +129,12 @@ class Hub:
         if self.throttle.failed(address, credential, now) is not None:  # the first of a period
             self.accounts.audit(self.now(), "login_failed", address=address, result="unauthorized")
             log.info("refused handshake from %s: missing, bad or revoked token", address)
-            handle = asyncio.get_running_loop().call_later(self.throttle.audit_period_s, self._audit_failed_logins)
+
+            def report() -> None:  # the period's row, even if no handshake comes after it
+                self._timers.discard(handle)
+                self._audit_failed_logins()
+
+            handle = asyncio.get_running_loop().call_later(self.throttle.audit_period_s, report)
             self._timers.add(handle)
         if locked:
             seconds = math.ceil(locked)
