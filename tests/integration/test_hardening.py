@@ -162,7 +162,7 @@ async def test_five_failures_lock_the_address_out_but_a_valid_token_is_never_del
     loop = asyncio.get_running_loop()
     began = loop.time()
     assert await _handshake(live, live.tokens["dispatcher"], "127.0.0.7") == 101  # same address, at once
-    assert loop.time() - began < 1.0
+    assert loop.time() - began < 1.5  # the defect made it wait 2 s; a handshake takes ms
     assert await _handshake(live, "guess-x", "127.0.0.8") == 401  # another address is not locked
 
 
@@ -185,14 +185,18 @@ async def test_one_failing_token_is_locked_out_from_every_address(live):
 
 
 async def test_a_flood_of_failures_writes_one_audit_row_per_address_per_period(live):
-    live.hub.throttle = LoginThrottle(audit_period_s=0.5)
-    since = live.hub.now()
+    period = 2.0
+    live.hub.throttle = LoginThrottle(audit_period_s=period)
+    since, began = live.hub.now(), asyncio.get_running_loop().time()
     for n in range(30):
         await _handshake(live, f"flood-{n}", "127.0.2.1")
-    await asyncio.sleep(0.7)  # the period ends: its row is written without another handshake
+    flood_s = asyncio.get_running_loop().time() - began
+    await asyncio.sleep(period + 0.3)  # the period ends: its row is written without another handshake
     rows = [r for r in live.hub.accounts.audit_since(since) if r["kind"] == "login_failed"]
-    assert [(r["address"], r["result"]) for r in rows] == [("127.0.2.1", "unauthorized"),
-                                                           ("127.0.2.1", "unauthorized x29")]  # fmt: skip
+    assert rows[0]["result"] == "unauthorized" and {r["address"] for r in rows} == {"127.0.2.1"}
+    counts = [1 if r["result"] == "unauthorized" else int(r["result"].removeprefix("unauthorized x")) for r in rows]
+    assert sum(counts) == 30  # every failure counted, in at most one row per period begun
+    assert len(rows) <= 2 * (int(flood_s / period) + 1), rows
 
 
 # --- 11: unit accounts --------------------------------------------------------------------------
