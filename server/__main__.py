@@ -141,6 +141,15 @@ def protocol_schema() -> dict:
     return {
         "protocol": protocol.PROTOCOL_VERSION,
         "max_frame_bytes": protocol.MAX_FRAME_BYTES,
+        "limits": {  # docs/protocol.md, "Limits"
+            "max_frame_depth": protocol.MAX_FRAME_DEPTH,
+            "max_command_id_chars": protocol.MAX_COMMAND_ID_CHARS,
+            "invalid_frames_limit": protocol.INVALID_FRAMES_LIMIT,
+            "invalid_frames_window_s": protocol.INVALID_FRAMES_WINDOW_S,
+            "close_invalid_frames": protocol.CLOSE_INVALID_FRAMES,
+            "login_failures_before_lockout": protocol.LOGIN_FAILURES_BEFORE_LOCKOUT,
+            "login_lockout_s": protocol.LOGIN_LOCKOUT_S,
+        },
         "error_codes": list(protocol.ERROR_CODES),
         "events": list(protocol.EVENT_NAMES),
         "commands": {
