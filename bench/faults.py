@@ -185,7 +185,7 @@ class Client:
     def connected(self) -> bool:
         return self.reader is not None and not self.reader.done()
 
-    async def connect(self, deadline_s: float = 90.0) -> float:
+    async def connect(self, deadline_s: float = 300.0) -> float:
         """Connect (retrying with full-jitter backoff while the server is away), hello with
         last_seq, then resend every unanswered command under its id. Returns the seconds taken."""
         loop = asyncio.get_running_loop()
@@ -201,7 +201,7 @@ class Client:
                 if loop.time() - began > deadline_s:
                     raise
                 await asyncio.sleep(random.uniform(0, backoff))
-                backoff = min(backoff * 2, 2.0)
+                backoff = min(backoff * 2, 1.0)
         assert welcome.get("type") == "welcome", welcome
         if welcome.get("mode") != "replay":  # a snapshot (its parts, if any, are skipped by seq)
             self.snapshots += 1
@@ -462,6 +462,12 @@ async def _units_on_duty(client: Client) -> None:
         await client.answer(await client.send("unit.set_state", {"unit": unit, "state": "available_radio"}))
 
 
+async def _all_connected(clients: list[Client], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(c.connected for c in clients) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+
+
 async def _settle(verdict: Verdict, server: Server, clients: list[Client]) -> None:
     """Every client catches up to the last seq; a sample of answers is asked again (a resend
     must get the same answer); then the database is checked (read-only, beside the server)."""
@@ -528,7 +534,8 @@ async def run_kills(server: Server, tokens: dict[str, str], options: Options) ->
     workers = [asyncio.create_task(work(c, options.seed * 1000 + n)) for n, c in enumerate(clients)]
     restarts = []
     for _ in range(options.kills):
-        await asyncio.sleep(rng.uniform(0.3, 1.2))  # writes in flight
+        await _all_connected(clients)  # so the kill lands while every client is writing
+        await asyncio.sleep(rng.uniform(0.3, 1.2))
         server.kill()
         restarts.append(await server.start())
     await asyncio.sleep(0.5)
@@ -758,10 +765,10 @@ async def run(options: Options, only: tuple[str, ...] = ()) -> list[Verdict]:
         with contextlib.closing(_read_only(server.database)) as db:  # after a clean stop, too
             if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 verdicts.append(Verdict("final", {}, problems=["integrity_check after the last stop"]))
+        if not options.keep and all(not v.problems for v in verdicts):  # else kept for a post-mortem
+            shutil.rmtree(root, ignore_errors=True)
     finally:
         server.kill()
-        if not options.keep and all(not v.problems for v in verdicts):
-            shutil.rmtree(root, ignore_errors=True)
     failed = [v.name for v in verdicts if v.problems]
     print(f"fault harness: {'all held' if not failed else 'FAILED: ' + ', '.join(failed)}", flush=True)
     return verdicts
