@@ -625,6 +625,9 @@ def fuzz_frame(rng: random.Random, n: int) -> tuple[str | bytes, bool]:
             parts["args"] = f'{{"location":{{"kind":"place","district":"CAS","name":"{escape}"}}}}'
         return '{{"type":"command","command_id":{command_id},"name":{name},"args":{args}}}'.format(**parts), False
     if kind == 5:
+        if rng.randrange(3) == 0:  # giant or countless field names: a refusal names unexpected fields
+            args = {"k" * rng.randrange(100, 60_000): 1} if rng.randrange(2) else {f"f{i}": 0 for i in range(3_000)}
+            return _dumps({"type": "command", "command_id": f"fz-{n}", "name": rng.choice(names), "args": args}), False
         if rng.randrange(2):
             name = rng.choice("xyz.") * rng.randrange(100, 60_000)
             return _dumps({"type": "command", "command_id": f"fz-{n}", "name": name, "args": {}}), False

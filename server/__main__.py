@@ -144,6 +144,8 @@ def protocol_schema() -> dict:
         "limits": {  # docs/protocol.md, "Limits"
             "max_frame_depth": protocol.MAX_FRAME_DEPTH,
             "max_command_id_chars": protocol.MAX_COMMAND_ID_CHARS,
+            "max_key_chars": protocol.MAX_KEY_CHARS,
+            "max_object_keys": protocol.MAX_OBJECT_KEYS,
             "invalid_frames_limit": protocol.INVALID_FRAMES_LIMIT,
             "invalid_frames_window_s": protocol.INVALID_FRAMES_WINDOW_S,
             "close_invalid_frames": protocol.CLOSE_INVALID_FRAMES,

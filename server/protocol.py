@@ -20,6 +20,10 @@ MAX_FRAME_BYTES = 64 * 1024
 MAX_FRAME_DEPTH = 32
 MAX_COMMAND_ID_CHARS = 64
 MAX_QUOTED_CHARS = 64
+# An object key (a field name) is at most MAX_KEY_CHARS long, an object has at most MAX_OBJECT_KEYS
+# keys: no command has more, and a refusal names the fields it did not expect.
+MAX_KEY_CHARS = 64
+MAX_OBJECT_KEYS = 64
 # More than INVALID_FRAMES_LIMIT frames refused as not of this protocol (bad_request or
 # unknown_command from the envelope) within INVALID_FRAMES_WINDOW_S close the session with
 # CLOSE_INVALID_FRAMES (1008, policy violation); a client may reconnect at once.

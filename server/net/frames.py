@@ -11,6 +11,8 @@ store, the audit log or the log file, and whatever of the frame it quotes back i
 - any string, key or value, holding a lone surrogate escape such as `"\\ud800"` (it cannot be
   encoded as UTF-8, so it used to fail the insert or the send, closing the session or answering
   `internal` on every resend); the refusal names the field;
+- a key over `protocol.MAX_KEY_CHARS` or an object over `protocol.MAX_OBJECT_KEYS` keys (a
+  refusal of unexpected fields names each one, so a 60,000-character key would be echoed);
 - not an object, or a `type` other than `hello` and `command`;
 - a command whose `command_id` or `name` is not a string of 1–64 characters, or whose name is no
   command of the protocol (`unknown_command`, answered here, never stored as a command result).
@@ -139,17 +141,28 @@ def _check_text(value: Any) -> None:
             if _SURROGATE.search(item):
                 raise _surrogate(path or "frame")
         elif isinstance(item, dict):
+            if len(item) > protocol.MAX_OBJECT_KEYS:
+                raise FrameError("bad_request", f"{_short(path or 'frame')}: an object of {len(item):,} keys is over "
+                                 f"the {protocol.MAX_OBJECT_KEYS}-key limit", details={"field": _short(path or "frame")})  # fmt: skip
             for key, child in item.items():
-                where = f"{path}.{key}" if path else str(key)
                 if _SURROGATE.search(key):
                     raise _surrogate(f"{path}.<key>" if path else "<key>")
-                stack.append((child, where))
+                if len(key) > protocol.MAX_KEY_CHARS:
+                    # a field name is quoted back by a refusal: never at full size
+                    raise FrameError("bad_request", f"{_short(path or 'frame')}: a key of {len(key):,} characters is "
+                                     f"over the {protocol.MAX_KEY_CHARS}-character limit: {quote(key)}",
+                                     details={"field": f"{_short(path)}.<key>" if path else "<key>"})  # fmt: skip
+                stack.append((child, f"{path}.{key}" if path else key))
         elif isinstance(item, list):
             stack.extend((child, f"{path}[{n}]") for n, child in enumerate(item))
 
 
+def _short(path: str) -> str:
+    return path if len(path) <= protocol.MAX_QUOTED_CHARS else path[: protocol.MAX_QUOTED_CHARS] + "…"
+
+
 def _surrogate(where: str) -> FrameError:
-    where = where if len(where) <= protocol.MAX_QUOTED_CHARS else where[: protocol.MAX_QUOTED_CHARS] + "…"
+    where = _short(where)
     return FrameError("bad_request", f"{where}: text holds a lone surrogate escape (not valid Unicode)",
                       details={"field": where})  # fmt: skip
 

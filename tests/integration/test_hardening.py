@@ -126,6 +126,18 @@ async def test_an_over_long_command_id_is_refused_without_being_echoed(live):
     await client.close()
 
 
+@pytest.mark.parametrize("args", [{"k" * 60_000: 1}, {f"extra{n}": 0 for n in range(3_000)}])
+async def test_unexpected_fields_are_never_echoed_one_by_one_or_at_full_size(live, args):
+    client = await Client.open(live.port, live.tokens["dispatcher"])
+    text = json.dumps({"type": "command", "command_id": "fields-1", "name": "incident.create", "args": args})
+    await client.connection.send(text)
+    raw = await asyncio.wait_for(client.connection.recv(), 5)
+    assert json.loads(raw)["error"]["code"] == "bad_request" and len(raw) < 1_000, raw[:300]
+    assert _stored(live, "fields-1") == 0
+    await _still_works(client)
+    await client.close()
+
+
 async def test_too_many_invalid_frames_close_the_session_with_the_documented_code(live):
     client = await Client.open(live.port, live.tokens["dispatcher"])
     for _ in range(protocol.INVALID_FRAMES_LIMIT):  # up to the limit: answered, still open

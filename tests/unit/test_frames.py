@@ -40,6 +40,10 @@ def test_a_command_and_a_hello_pass_unchanged():
         ('{"type":"command","command_id":"c","name":5}', "bad_request", "name"),
         ('{"type":"command","command_id":"c","name":"incident.explode"}', "unknown_command", "name"),
         ('{"type":"command","command_id":"c","name":"incident.create","args":[]}', "bad_request", "args"),
+        (json.dumps({"type": "command", "command_id": "c", "name": "incident.create", "args": {"k" * 65: 1}}),
+         "bad_request", "args.<key>"),
+        (json.dumps({"type": "command", "command_id": "c", "name": "incident.create",
+                     "args": {f"f{n}": 0 for n in range(65)}}), "bad_request", "args"),
     ],
 )  # fmt: skip
 def test_refusals_name_the_problem(message, code, field):
