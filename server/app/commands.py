@@ -61,12 +61,18 @@ class CommandOutcome:
         return {"type": "result", "command_id": command_id, "ok": self.ok, key: self.result}
 
 
+MAX_PROBLEMS = 10  # a list of 20,000 wrong items must not answer (and store) 20,000 problems
+
+
 def _bad_args(error: ValidationError) -> DomainError:
     problems = [
         {"field": ".".join(str(p) for p in e["loc"]) or "args", "problem": e["msg"], "type": e["type"]}
-        for e in error.errors()
+        for e in error.errors()[:MAX_PROBLEMS]
     ]
     summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+    more = error.error_count() - len(problems)
+    if more:
+        return BadRequest(f"bad arguments: {summary}; and {more:,} more", problems=problems, more=more)
     return BadRequest(f"bad arguments: {summary}", problems=problems)
 
 

@@ -138,6 +138,18 @@ async def test_unexpected_fields_are_never_echoed_one_by_one_or_at_full_size(liv
     await client.close()
 
 
+async def test_a_long_list_of_wrong_items_gets_a_short_answer(live):
+    client = await Client.open(live.port, live.tokens["dispatcher"])
+    args = {"incident_id": "x", "units": [1] * 20_000}  # a 60 KB frame used to get a 2.7 MB answer, stored
+    await client.connection.send(json.dumps({"type": "command", "command_id": "list-1", "name": "unit.assign",
+                                             "args": args}))  # fmt: skip
+    raw = await asyncio.wait_for(client.connection.recv(), 5)
+    error = json.loads(raw)["error"]
+    assert error["code"] == "bad_request" and error["details"]["more"] == 19_990 and len(raw) < 3_000
+    await _still_works(client)
+    await client.close()
+
+
 async def test_too_many_invalid_frames_close_the_session_with_the_documented_code(live):
     client = await Client.open(live.port, live.tokens["dispatcher"])
     for _ in range(protocol.INVALID_FRAMES_LIMIT):  # up to the limit: answered, still open
