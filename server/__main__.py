@@ -17,6 +17,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from server import protocol
 from server.app import wire
 from server.app.commands import Clock
@@ -25,7 +27,7 @@ from server.domain.errors import DomainError
 from server.net.accounts import Accounts
 from server.net.alerts import target_configs
 from server.net.serve import serve_forever
-from server.reference import DEMO, ReferenceFileError
+from server.reference import DEMO, ReferenceFileError, load_reference
 from server.storage.database import make_engine, migrate
 
 
@@ -86,25 +88,48 @@ def _demo(args: argparse.Namespace) -> int:
         return 1
 
 
+class CliError(Exception):
+    """A mistake a person can make on the command line: one line on stderr, exit status 1."""
+
+
 def _accounts(args: argparse.Namespace) -> tuple[Accounts, Clock]:
-    engine = make_engine(_settings(args).database)
+    settings = _settings(args)
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)  # as `serve` does
+    engine = make_engine(settings.database)
     migrate(engine)
     return Accounts(engine), Clock()
 
 
+def _check_unit(args: argparse.Namespace) -> None:
+    """A unit account's callsign must be one of the deployment's units (its reference data)."""
+    if args.unit is None:
+        return
+    reference_dir = _settings(args).reference_dir
+    try:
+        callsigns = {u.callsign for u in load_reference(reference_dir).units}
+    except ReferenceFileError as error:
+        raise CliError(f"cannot check --unit against the reference data in {reference_dir}: {error}") from None
+    if args.unit.strip().upper() not in callsigns:
+        raise CliError(f"no unit {args.unit!r} in the deployment's reference data ({reference_dir})")
+
+
 def _user(args: argparse.Namespace) -> int:
+    if args.action == "add":
+        _check_unit(args)
     accounts, clock = _accounts(args)
     try:
         if args.action == "add":
-            user, token = accounts.add(args.name, args.role, clock.now())
-            print(f"user {user.name} ({user.role}) added; token (shown once, keep it safe):\n{token}")
+            user, token = accounts.add(args.name, args.role, clock.now(), unit=args.unit)
+            bound = f" bound to unit {user.unit}" if user.unit else ""
+            print(f"user {user.name} ({user.role}){bound} added; token (shown once, keep it safe):\n{token}")
         elif args.action == "revoke":
             accounts.revoke(args.name, clock.now())
             print(f"user {args.name} revoked")
         else:
             for user in accounts.list():
                 state = f"revoked {wire.iso(user.revoked_at)}" if user.revoked_at else "active"
-                print(f"{user.name:24} {user.role:11} {state}")
+                print(f"{user.name:24} {user.role:11} {user.unit or '':8} {state}")
     except DomainError as error:
         print(f"hurrinet-server user: {error.message}", file=sys.stderr)
         return 1
@@ -112,8 +137,11 @@ def _user(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    try:
+        since = datetime.fromisoformat(args.since.replace("Z", "+00:00"))
+    except ValueError:
+        raise CliError(f"--since {args.since!r} is not an ISO time such as 2026-09-01 or 2026-09-01T06:00Z") from None
     accounts, _ = _accounts(args)
-    since = datetime.fromisoformat(args.since.replace("Z", "+00:00"))
     since = since if since.tzinfo else since.replace(tzinfo=UTC)
     for row in accounts.audit_since(since):
         fields = " ".join(f"{k}={row[k]}" for k in ("kind", "user_id", "address", "command", "command_id", "result") if row[k])
@@ -163,6 +191,17 @@ def protocol_schema() -> dict:
     return {
         "protocol": protocol.PROTOCOL_VERSION,
         "max_frame_bytes": protocol.MAX_FRAME_BYTES,
+        "limits": {  # docs/protocol.md, "Limits"
+            "max_frame_depth": protocol.MAX_FRAME_DEPTH,
+            "max_command_id_chars": protocol.MAX_COMMAND_ID_CHARS,
+            "max_key_chars": protocol.MAX_KEY_CHARS,
+            "max_object_keys": protocol.MAX_OBJECT_KEYS,
+            "invalid_frames_limit": protocol.INVALID_FRAMES_LIMIT,
+            "invalid_frames_window_s": protocol.INVALID_FRAMES_WINDOW_S,
+            "close_invalid_frames": protocol.CLOSE_INVALID_FRAMES,
+            "login_failures_before_lockout": protocol.LOGIN_FAILURES_BEFORE_LOCKOUT,
+            "login_lockout_s": protocol.LOGIN_LOCKOUT_S,
+        },
         "error_codes": list(protocol.ERROR_CODES),
         "events": list(protocol.EVENT_NAMES),
         "commands": {
@@ -271,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("action", choices=("add", "list", "revoke"))
     user.add_argument("name", nargs="?")
     user.add_argument("--role", default="dispatcher", choices=("dispatcher", "supervisor", "observer", "unit"))
+    user.add_argument("--unit", help="the callsign a unit account is bound to (required with --role unit)")
+    user.add_argument("--reference-dir", type=Path, help="deployment reference data, to check --unit")
     place(user)
     user.set_defaults(run=_user)
     audit = sub.add_parser("audit", help="print the audit log")
@@ -288,11 +329,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "user" and args.action != "list" and not args.name:
         parser.error(f"user {args.action} needs a NAME")
+    if args.command == "user" and (args.role == "unit") != (args.unit is not None) and args.action == "add":
+        parser.error("a unit account needs --unit CALLSIGN, and only a unit account takes one")
     try:
         return args.run(args)
-    except ConfigError as error:
+    except ConfigError as error:  # a settings file a person wrote: exit 2, as argparse does
         print(f"hurrinet-server: {error}", file=sys.stderr)
         return 2
+    except CliError as error:
+        return _fail(args, str(error))
+    except (OSError, ValueError, ImportError, sa.exc.SQLAlchemyError) as error:
+        # Settings, paths and databases a person got wrong: say which, without a traceback.
+        return _fail(args, _one_line(error))
+
+
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, sa.exc.DBAPIError) and error.orig is not None:
+        error = error.orig  # the driver's words, not SQLAlchemy's statement dump
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    print(f"hurrinet-server {args.command}: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

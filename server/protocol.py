@@ -18,6 +18,24 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PROTOCOL_VERSION = 2
 MAX_FRAME_BYTES = 64 * 1024
+# Hardening limits (docs/protocol.md, "Limits"): a frame nested deeper, or a command id longer,
+# is refused with bad_request; what a refusal quotes of the frame is cut to MAX_QUOTED_CHARS.
+MAX_FRAME_DEPTH = 32
+MAX_COMMAND_ID_CHARS = 64
+MAX_QUOTED_CHARS = 64
+# An object key (a field name) is at most MAX_KEY_CHARS long, an object has at most MAX_OBJECT_KEYS
+# keys: no command has more, and a refusal names the fields it did not expect.
+MAX_KEY_CHARS = 64
+MAX_OBJECT_KEYS = 64
+# More than INVALID_FRAMES_LIMIT frames refused as not of this protocol (bad_request or
+# unknown_command from the envelope) within INVALID_FRAMES_WINDOW_S close the session with
+# CLOSE_INVALID_FRAMES (1008, policy violation); a client may reconnect at once.
+INVALID_FRAMES_LIMIT = 20
+INVALID_FRAMES_WINDOW_S = 10.0
+CLOSE_INVALID_FRAMES = 1008
+# A handshake refused for repeated failed logins gets HTTP 429 with Retry-After.
+LOGIN_FAILURES_BEFORE_LOCKOUT = 5
+LOGIN_LOCKOUT_S = 600
 
 ERROR_CODES = (
     "bad_request",

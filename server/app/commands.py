@@ -25,7 +25,7 @@ from server import protocol
 from server.app import wire
 from server.app.handlers import HANDLERS
 from server.domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
-from server.domain.roles import check_allowed
+from server.domain.roles import check_allowed, check_own_unit
 from server.domain.world import SYSTEM, Actor, AlertRequest, Change, World
 from server.storage.store import Store, WriteSet, user_key
 
@@ -80,12 +80,18 @@ def quoted(text: str) -> str:
     return text if len(text) <= QUOTE_MAX else f"{text[:QUOTE_MAX]}… ({len(text)} characters)"
 
 
+MAX_PROBLEMS = 10  # a list of 20,000 wrong items must not answer (and store) 20,000 problems
+
+
 def _bad_args(error: ValidationError) -> DomainError:
     problems = [
         {"field": ".".join(str(p) for p in e["loc"]) or "args", "problem": e["msg"], "type": e["type"]}
-        for e in error.errors()
+        for e in error.errors()[:MAX_PROBLEMS]
     ]
     summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+    more = error.error_count() - len(problems)
+    if more:
+        return BadRequest(f"bad arguments: {summary}; and {more:,} more", problems=problems, more=more)
     return BadRequest(f"bad arguments: {summary}", problems=problems)
 
 
@@ -101,9 +107,12 @@ def validate(name: str, args: Any, actor: Actor, system: bool = False) -> tuple[
     if not isinstance(args, dict):
         raise BadRequest("args must be an object")
     try:
-        return spec, spec.args.model_validate(args)
+        parsed = spec.args.model_validate(args)
     except ValidationError as error:
         raise _bad_args(error) from None
+    if not system:
+        check_own_unit(actor.role, actor.unit, name, parsed)
+    return spec, parsed
 
 
 class CommandRunner:

@@ -53,3 +53,17 @@ def may_read_incidents(role: str | None) -> bool:
     """Who may follow incidents from outside a workstation (the EIDO feed): every role that
     reads the board; a unit's terminal sees only its own work."""
     return role in (Role.DISPATCHER, Role.SUPERVISOR, Role.OBSERVER)
+
+
+def check_own_unit(role: str | None, bound: str | None, command: str, args: object) -> None:
+    """A unit account changes only its own unit and acknowledges only its own alerts: every
+    command open to it names a `unit`, which must be the callsign the account is bound to."""
+    if role != Role.UNIT or command not in UNIT_COMMANDS:
+        return
+    named = getattr(args, "unit", None)
+    if bound is None:
+        raise Forbidden("this unit account is bound to no unit; re-add it with --unit CALLSIGN",
+                        command=command, role=role)  # fmt: skip
+    if not isinstance(named, str) or named.strip().upper() != bound:
+        raise Forbidden(f"the account of unit {bound} may not act for unit {named}", command=command,
+                        unit=named, bound_unit=bound)  # fmt: skip

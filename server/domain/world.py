@@ -24,11 +24,13 @@ from server.domain.values import parse_callsign
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who issued a command: a user id and role, or the system (user None)."""
+    """Who issued a command: a user id and role, or the system (user None); a unit account's
+    callsign (`unit`) bounds what it may change (roles.check_own_unit)."""
 
     user_id: str | None = None
     role: str | None = None
     name: str | None = None  # the user's name, written into the log entries they make
+    unit: str | None = None
 
 
 SYSTEM = Actor()

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from server.domain import pin as pins
 from server.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.domain.roles import Role
+from server.domain.values import parse_callsign
 from server.protocol import iso
 from server.storage.models import AuditRow, UserRow
 
@@ -37,29 +38,36 @@ class User:
     role: str
     created_at: datetime
     revoked_at: datetime | None = None
+    unit: str | None = None  # the callsign a unit account is bound to
 
 
 def _user(row: Any) -> User:
-    return User(row.id, row.name, row.role, row.created_at, row.revoked_at)
+    return User(row.id, row.name, row.role, row.created_at, row.revoked_at, row.unit_callsign)
 
 
 class Accounts:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def add(self, name: str, role: str, now: datetime) -> tuple[User, str]:
-        """Create a user; returns it and its token (shown once, never stored)."""
+    def add(self, name: str, role: str, now: datetime, unit: str | None = None) -> tuple[User, str]:
+        """Create a user; returns it and its token (shown once, never stored). A unit account
+        names its unit's callsign (checked against the deployment by the caller that has it)."""
         if role not in {r.value for r in Role}:
             raise ValidationFailed(f"role must be one of {', '.join(r.value for r in Role)}", field="role")
         if not name or len(name) > 100:
             raise ValidationFailed("a user name is 1–100 characters", field="name")
+        if role == Role.UNIT and unit is None:
+            raise ValidationFailed("a unit account is bound to its unit: give --unit CALLSIGN", field="unit")
+        if role != Role.UNIT and unit is not None:
+            raise ValidationFailed(f"only a unit account is bound to a unit, not a {role}", field="unit")
+        unit = None if unit is None else parse_callsign(unit)
         token = secrets.token_urlsafe(32)
-        user = User(nanoid.generate(), name, role, now)
+        user = User(nanoid.generate(), name, role, now, unit=unit)
         with self.engine.begin() as conn:
             if conn.execute(sa.select(USERS.c.id).where(USERS.c.name == name)).first():
                 raise Conflict(f"a user named {name!r} exists already", name=name)
             conn.execute(USERS.insert().values(id=user.id, name=name, role=role, token_hash=token_hash(token),
-                                               created_at=now))  # fmt: skip
+                                               created_at=now, unit_callsign=unit))  # fmt: skip
         return user, token
 
     def list(self) -> list[User]:

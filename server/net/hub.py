@@ -19,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import weakref
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,8 +43,10 @@ from server.domain.errors import DomainError, NotFound
 from server.domain.incident import ChangeKind
 from server.domain.unit_status import UnitState
 from server.domain.world import Actor, AlertRequest, Change
-from server.net.accounts import Accounts, User
+from server.net import frames
+from server.net.accounts import Accounts, User, token_hash
 from server.net.alerts import Delivery, SimulatedDelivery
+from server.net.throttle import LoginThrottle
 
 log = logging.getLogger("hurrinet.hub")
 
@@ -74,8 +77,6 @@ class HubSettings:
     stall_bytes: int = 256 * 1024
     stall_s: float = 30.0
     snapshot_window: int = 2  # snapshot parts in flight before the client acknowledges
-    failed_logins_per_minute: int = 5
-    failed_login_delay_s: float = 2.0
 
 
 @dataclass
@@ -98,10 +99,11 @@ class Session:
     transfer: Transfer | None = None
     stalled_since: float | None = None
     closing: asyncio.Task[None] | None = None
+    invalid: frames.InvalidFrames = field(default_factory=frames.InvalidFrames)
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.user.id, self.user.role, self.user.name)
+        return Actor(self.user.id, self.user.role, name=self.user.name, unit=self.user.unit)
 
 
 def _dump(frame: dict[str, Any]) -> str:
@@ -115,22 +117,6 @@ def _error_frame(command_id: Any, code: str, message: str, **details: Any) -> di
         "ok": False,
         "error": {"code": code, "message": message, "details": details},
     }
-
-
-@dataclass
-class _Throttle:
-    """Failed handshakes per address in the last minute."""
-
-    failures: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
-
-    def recent(self, address: str) -> int:
-        window = self.failures[address]
-        while window and window[0] < time.monotonic() - 60:
-            window.popleft()
-        return len(window)
-
-    def fail(self, address: str) -> None:
-        self.failures[address].append(time.monotonic())
 
 
 @dataclass
@@ -152,10 +138,11 @@ class Hub:
         self.delivery = delivery or SimulatedDelivery()
         self.settings = settings or HubSettings()
         self.sessions: set[Session] = set()
-        self._throttle = _Throttle()
+        self.throttle = LoginThrottle()
         # handshake → handler; weak so a connection whose upgrade fails leaves nothing behind
         self._users: weakref.WeakKeyDictionary[ServerConnection, User] = weakref.WeakKeyDictionary()
         self._timers: dict[str, asyncio.TimerHandle] = {}  # unit id → its dispatch timeout
+        self._audit_timers: set[asyncio.TimerHandle] = set()  # failed logins' periodic audit rows
         # Whatever runs in this process beside the state (the demo simulation) registers the
         # control commands it answers; without one, such a command is refused.
         self.controls: dict[str, Control] = {}
@@ -190,22 +177,50 @@ class Hub:
         if request.path != "/ws" and request.path not in self.routes:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found; dispatch positions connect to /ws\n")
         address = _address(connection)
-        if self._throttle.recent(address) >= self.settings.failed_logins_per_minute:
-            await asyncio.sleep(self.settings.failed_login_delay_s)  # slow down guessing, not the others
-        if request.path in self.routes:  # another path authenticates on its own; guesses count the same
+        self._audit_failed_logins()
+        token = _bearer(request.headers)
+        if request.path in self.routes:  # another path authenticates on its own; its refusals count the same
             response = await self.routes[request.path].process_request(connection, request)
             if response is not None and response.status_code == HTTPStatus.UNAUTHORIZED:
-                self._throttle.fail(address)
+                return self._refuse_login(connection, address, token_hash(token))
             return response
-        user = self.accounts.authenticate(_bearer(request.headers))
+        user = self.accounts.authenticate(token)  # first, and never after a wait: see throttle.py
         if user is None:
-            self._throttle.fail(address)
-            self.accounts.audit(self.now(), "login_failed", address=address)
-            log.info("refused handshake from %s: missing, bad or revoked token", address)
-            return connection.respond(HTTPStatus.UNAUTHORIZED, "missing, bad or revoked bearer token\n")
+            return self._refuse_login(connection, address, token_hash(token))
+        if user.unit is not None and self.runner.world.unit_by_callsign(user.unit) is None:
+            log.warning("refused handshake of user %s: bound to unit %s, unknown here", user.id, user.unit)
+            return connection.respond(HTTPStatus.FORBIDDEN, f"this account is bound to unit {user.unit}, which this "
+                                      "deployment does not have; re-add it with the right --unit\n")  # fmt: skip
         self._users[connection] = user
         self.accounts.audit(self.now(), "login", user_id=user.id, address=address)
         return None
+
+    def _refuse_login(self, connection: ServerConnection, address: str, credential: str) -> Response:
+        now = time.monotonic()
+        locked = self.throttle.locked_for(address, credential, now)
+        if self.throttle.failed(address, credential, now) is not None:  # the first of a period
+            self.accounts.audit(self.now(), "login_failed", address=address, result="unauthorized")
+            log.info("refused handshake from %s: missing, bad or revoked token", address)
+
+            def report() -> None:  # the period's row, even if no handshake comes after it
+                self._audit_timers.discard(handle)
+                self._audit_failed_logins()
+
+            handle = asyncio.get_running_loop().call_later(self.throttle.audit_period_s, report)
+            self._audit_timers.add(handle)
+        if locked:
+            seconds = math.ceil(locked)
+            response = connection.respond(HTTPStatus.TOO_MANY_REQUESTS, f"too many failed logins from this address "
+                                          f"or with this token; locked out, try again in {seconds} s\n")  # fmt: skip
+            response.headers["Retry-After"] = str(seconds)
+            return response
+        return connection.respond(HTTPStatus.UNAUTHORIZED, "missing, bad or revoked bearer token\n")
+
+    def _audit_failed_logins(self) -> None:
+        """One row per address per period for the failures after its first (throttle.py)."""
+        for address, count in self.throttle.due(time.monotonic()):
+            self.accounts.audit(self.now(), "login_failed", address=address, result=f"unauthorized x{count}")
+            log.info("refused %d more handshakes from %s: missing, bad or revoked token", count, address)
 
     # --- a session ----------------------------------------------------------------------------
     async def handler(self, connection: ServerConnection) -> None:
@@ -288,32 +303,33 @@ class Hub:
 
     # --- input --------------------------------------------------------------------------------
     def _handle(self, session: Session, message: str | bytes) -> None:
-        size = len(message.encode() if isinstance(message, str) else message)
-        if size > protocol.MAX_FRAME_BYTES:
-            self._reply(session, _error_frame(None, "bad_request",
-                        f"frame of {size} bytes is over the {protocol.MAX_FRAME_BYTES} byte limit"))  # fmt: skip
+        if session.dropped:
             return
         try:
-            frame = orjson.loads(message)
-        except (orjson.JSONDecodeError, UnicodeDecodeError) as error:
-            self._reply(session, _error_frame(None, "bad_request", f"malformed JSON: {error}"))
+            frame = frames.decode(message)  # refused there: never run, stored, audited or logged
+        except frames.FrameError as error:
+            self._reply(session, error.frame())
+            if session.invalid.refused(time.monotonic()):
+                self._close_invalid(session)
             return
-        if not isinstance(frame, dict):
-            self._reply(session, _error_frame(None, "bad_request", "a frame is a JSON object with a type"))
-            return
-        kind = frame.get("type")
-        if kind == "hello":
+        if frame["type"] == "hello":
             self._output(lambda: self._hello(session, frame))
-        elif kind == "snapshot.ack":
+        elif frame["type"] == "snapshot.ack":
             self._output(lambda: self._snapshot_ack(session, frame))
-        elif kind == "command":
-            self._command(session, frame)
         else:
-            self._reply(session, _error_frame(frame.get("command_id"), "bad_request", f"unknown frame type {kind!r}"))
+            self._command(session, frame)
 
     def _reply(self, session: Session, frame: dict[str, Any]) -> None:
         text = _dump(frame)
         self._output(lambda: self._send(session, text))
+
+    def _close_invalid(self, session: Session) -> None:
+        log.warning("session of user %s sent over %d invalid frames in %g s; closing it", session.user.id,
+                    protocol.INVALID_FRAMES_LIMIT, protocol.INVALID_FRAMES_WINDOW_S)  # fmt: skip
+        session.joined, session.dropped = False, True
+        self.sessions.discard(session)
+        session.closing = asyncio.ensure_future(session.connection.close(protocol.CLOSE_INVALID_FRAMES,
+                                                                         frames.CLOSE_INVALID_REASON))  # fmt: skip
 
     def _hello(self, session: Session, frame: dict[str, Any]) -> None:
         if frame.get("protocol") != protocol.PROTOCOL_VERSION:
@@ -372,13 +388,7 @@ class Hub:
                 self._send(session, text)
 
     def _command(self, session: Session, frame: dict[str, Any]) -> None:
-        command_id, name = frame.get("command_id"), frame.get("name")
-        if not isinstance(command_id, str) or not command_id or len(command_id) > 64:
-            self._reply(session, _error_frame(command_id, "bad_request", "command_id must be a string of 1–64 characters"))
-            return
-        if not isinstance(name, str):
-            self._reply(session, _error_frame(command_id, "bad_request", "name must be a string"))
-            return
+        command_id, name = frame["command_id"], frame["name"]  # checked by frames.decode
         answer = lambda outcome: self._send(session, _dump(outcome.frame(command_id)))  # noqa: E731
         spec = protocol.COMMANDS.get(name)
         if spec is not None and spec.account:
@@ -542,9 +552,10 @@ class Hub:
             self._run_system("alert.ack", {"unit": unit.callsign, "target_id": target_id})
 
     def cancel_timers(self) -> None:
-        for handle in self._timers.values():
+        for handle in [*self._timers.values(), *self._audit_timers]:
             handle.cancel()
         self._timers.clear()
+        self._audit_timers.clear()
         if self._watchdog is not None:
             self._watchdog.cancel()
 

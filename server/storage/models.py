@@ -258,6 +258,7 @@ class UserRow(SQLModel, table=True):
     pin_hash: str | None = Field(default=None, max_length=200)
     pin_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     pin_locked_until: datetime | None = _time()
+    unit_callsign: str | None = Field(default=None, max_length=16)  # a unit account's own unit
 
 
 class AuditRow(SQLModel, table=True):

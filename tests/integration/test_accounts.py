@@ -45,7 +45,7 @@ def test_an_observer_changes_nothing(desk):
 
 
 def test_a_unit_terminal_reports_only_its_own_kind_of_things(desk):
-    terminal = Actor("m1", "unit")
+    terminal = Actor("m1", "unit", unit="M1")
     assert desk.send("unit.set_state", actor=terminal, unit="M1", state="available_radio").ok
     assert desk.send("incident.create", actor=terminal).result["code"] == "forbidden"
 

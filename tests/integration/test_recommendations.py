@@ -147,7 +147,7 @@ def test_classify_refuses_bad_arguments_with_the_problem_named(desk):
 
 
 def test_observers_may_ask_queries_and_unit_terminals_may_not(desk):
-    observer, terminal = Actor("obs", "observer"), Actor("m1", "unit")
+    observer, terminal = Actor("obs", "observer"), Actor("m1", "unit", unit="M1")
     assert desk.send("recommend.units", actor=observer).ok
     assert desk.send("classify", actor=observer, text="fire").ok
     assert desk.send("recommend.resources", actor=terminal).result["code"] == "forbidden"

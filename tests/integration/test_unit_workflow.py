@@ -227,7 +227,7 @@ def test_a_unit_cannot_change_its_own_state_while_assigned_or_dispatching(desk):
     incident = desk.ready_incident()
     desk.available("E1")
     desk.ok("unit.assign", incident_id=incident, units=["E1"])
-    terminal = Actor("e1-terminal", "unit")
+    terminal = Actor("e1-terminal", "unit", unit="E1")
     outcome = desk.send("unit.set_state", actor=terminal, unit="E1", state="en_route")
     assert not outcome.ok and outcome.result["code"] == "forbidden"
     desk.ok("unit.dispatch", incident_id=incident)

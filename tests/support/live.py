@@ -46,7 +46,8 @@ class LiveServer:
         self.settings = replace(self.settings, port=self.current.port)
         if not self.tokens:
             now = self.hub.runner.clock.now()
-            self.tokens = {role: self.hub.accounts.add(role, role, now)[1] for role in ROLES}
+            self.tokens = {role: self.hub.accounts.add(role, role, now, unit="E1" if role == "unit" else None)[1]
+                           for role in ROLES}
 
     async def stop(self) -> None:
         if self._stack is not None:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_log_names_and_pins"
-down_revision = "0002"
+down_revision = "0003_user_unit"
 branch_labels = None
 depends_on = None
 
