@@ -1,7 +1,7 @@
 """log entries keep their maker's name; users get a lock-screen PIN
 
 Revision ID: 0004_log_names_and_pins
-Revises: 0002 (to be re-pointed to 0003_user_unit when that migration is merged)
+Revises: 0003_user_unit
 """
 
 import sqlalchemy as sa
