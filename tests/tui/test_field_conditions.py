@@ -94,6 +94,7 @@ async def test_a_shift_over_a_satellite_link(live, proxy):
         await command(pilot, "avs e1")
         await until(pilot, lambda: unit_state(live, "E1") == "available_station")
         await command(pilot, "cl")
+        await pilot.press("y", "enter")  # closing asks first
         await until(pilot, lambda: live.world.incidents[incident.id].state.value == "ended")
         await until(pilot, lambda: incident.id not in board.keys)
         flow = time.perf_counter() - started
