@@ -44,9 +44,11 @@ class LiveSnapshot:
     def rebuild(self, world: World) -> None:
         self.world = world
         encode = wire.encoders(world)
-        self.reference = _dumps(
-            {k: v for k, v in wire.snapshot_reference(world).items()}
-        )[1:-1]  # the fields without braces, ready to splice into part 0
+        reference = wire.snapshot_reference(world)
+        # The gazetteer (a few hundred places, tens of KB) is read only when a location is typed:
+        # it rides after the open work, so a slow link shows the board first.
+        self.gazetteer = _dumps(reference.pop("gazetteer"))
+        self.reference = _dumps(reference)[1:-1]  # the fields without braces, ready to splice into part 0
         self.blobs: dict[str, dict[str, bytes]] = {
             "units": {u.id: _dumps(encode["unit"](world.unit_status[u.id])) for u in world.units.values() if u.active},
             "incidents": {i.id: _dumps(encode["incident"](i)) for i in world.incidents.values()},
@@ -82,7 +84,8 @@ class LiveSnapshot:
     # --- parts --------------------------------------------------------------------------------
     def plan(self) -> list[list[Item]]:
         """Which entities go in which part: reference data and units, then waiting incidents
-        with their calls and log entries, then the other open ones, then the rest."""
+        with their calls, then the other open ones, then the open incidents' log entries and the
+        gazetteer, then resources, then the ended incidents and the rest of the calls."""
         world = self.world
         open_calls: dict[str, list[str]] = {}
         for call in world.calls.values():
@@ -100,12 +103,15 @@ class LiveSnapshot:
                 for call_id in open_calls.get(incident_id, ()):
                     placed.add(call_id)
                     items.append(Item("calls", call_id, len(self.blobs["calls"][call_id])))
-                log = self.logs.get(incident_id)
-                if log:
-                    items.append(Item("log_entries", incident_id, sum(len(b) + 1 for b in log)))
         rest = [k for k in self.blobs["calls"] if k not in placed]
         live_calls = [k for k in rest if world.calls[k].state.value == "active"]
         items += [Item("calls", k, len(self.blobs["calls"][k])) for k in live_calls]
+        # The board first; the logs only its detail view reads, and the places a call taker types.
+        for incident_id in (*waiting, *active):
+            log = self.logs.get(incident_id)
+            if log:
+                items.append(Item("log_entries", incident_id, sum(len(b) + 1 for b in log)))
+        items.append(Item("gazetteer", "", len(self.gazetteer)))
         items += [Item("resources", k, len(v)) for k, v in self.blobs["resources"].items()]
         items += [Item("incidents", k, len(self.blobs["incidents"][k])) for k in ended]
         live = set(live_calls)
@@ -115,14 +121,18 @@ class LiveSnapshot:
     def part(self, seq: int, index: int, items: list[Item], total: int) -> str:
         """One `snapshot` frame: the reference data rides in part 0."""
         groups: dict[str, list[bytes]] = {}
+        body = []
         for item in items:
+            if item.kind == "gazetteer":
+                body.append(b'"gazetteer":' + self.gazetteer)
+                continue
             if item.kind == "log_entries":
                 groups.setdefault("log_entries", []).extend(self.logs.get(item.key, ()))
                 continue
             blob = self.blobs[item.kind].get(item.key)
             if blob is not None:  # gone since the plan (archived): its event tells the client
                 groups.setdefault(item.kind, []).append(blob)
-        body = [b'"%s":[%s]' % (kind.encode(), b",".join(blobs)) for kind, blobs in groups.items()]
+        body += [b'"%s":[%s]' % (kind.encode(), b",".join(blobs)) for kind, blobs in groups.items()]
         if index == 0:
             body.insert(0, self.reference)
         head = b'{"type":"snapshot","seq":%d,"part":%d,"parts":%d,"data":{' % (seq, index, total)
