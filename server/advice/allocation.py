@@ -27,6 +27,14 @@ import numpy as np
 
 from server.advice.geo import Point, great_circle_m
 
+
+def linear_sum_assignment(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """scipy's Hungarian solver, imported on first use: scipy.optimize costs ~0.4 s of every
+    server's start-up, and only advice needs it."""
+    from scipy.optimize import linear_sum_assignment as solve
+
+    return solve(cost)
+
 TIERS = ("A", "B", "C", "D", "N")
 # Added per rank of row and column to break exact ties deterministically; far below anything
 # shown (a second of ETA, a metre of distance), even summed over thousands of pairs.
@@ -55,9 +63,6 @@ def assign(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     infeasible_price = (priciest + 1.0) * (min(rows_n, cols_n) + 1)
     ranks = np.arange(rows_n)[:, None] + np.arange(cols_n)[None, :]
     work = np.where(feasible, cost + ranks * TIE_BREAK, infeasible_price)
-    # Imported here: scipy.optimize costs ~0.4 s at start-up and only advice needs it.
-    from scipy.optimize import linear_sum_assignment
-
     rows, cols = linear_sum_assignment(work)
     keep = feasible[rows, cols]
     return rows[keep], cols[keep]
