@@ -88,8 +88,10 @@ VIEWS = (
 
 async def connected(pilot) -> None:
     async with asyncio.timeout(20):
-        while not pilot.app.state.link.status.connected:
+        # Connected, and the header has caught up with it (the place, its clock, the user).
+        while not (pilot.app.state.link.status.connected and pilot.app.main_screen.header_bar.user):
             await pilot.pause(0.05)
+        await pilot.pause(0.3)
     pilot.app.main_screen.command_input.cursor_blink = False
 
 

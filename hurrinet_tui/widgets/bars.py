@@ -16,12 +16,15 @@ from ..link import LinkState, LinkStatus
 class HeaderBar(Widget):
     """Deployment, user and role, and the clock in the deployment's time zone (not the PC's)."""
 
+    # Reactive: they arrive with the snapshot's first part and the welcome, after mounting, and
+    # must show at once rather than at the clock's next tick.
+    deployment: reactive[str] = reactive("")
+    zone: reactive[tzinfo | None] = reactive(None)
+    user: reactive[str] = reactive("")
+
     def __init__(self, now: Callable[[], datetime], **kwargs) -> None:
         super().__init__(**kwargs)
         self.now = now
-        self.deployment = ""
-        self.zone: tzinfo | None = None
-        self.user = ""
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh)
