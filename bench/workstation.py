@@ -33,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from textual.events import Key  # noqa: E402
 from websockets.asyncio.server import serve  # noqa: E402
 
 from hurrinet_tui.app import HurriNetApp  # noqa: E402
@@ -201,6 +202,10 @@ async def run_app(data: dict, body) -> None:
                 await asyncio.sleep(0.001)
             rows_at = time.perf_counter()
             painted = await first_frame_after(shown, rows_at)
+            replica = app.state.link.replica
+            while not replica.complete:  # the rest of the snapshot's parts, before measuring changes
+                await asyncio.sleep(0.01)
+            await pilot.pause(0.2)
             await body(app, pilot, stand_in, shown, began, painted)
 
 
@@ -264,17 +269,21 @@ async def keystrokes(incidents: int, units: int, events: int, presses: int = 40)
 
     async def body(app, pilot, stand_in, shown, began, painted):
         replica = app.state.link.replica
-        app.main_screen.query_one(IncidentBoard).focus()
+        board = app.main_screen.query_one(IncidentBoard)
+        board.focus()
+        await pilot.pause(0.1)
         ids = list(replica.incidents)
         rng = random.Random(3)
 
         async def press_times() -> list[float]:
             times = []
             for n in range(presses):
+                before = board.cursor
                 sent = time.perf_counter()
-                await pilot.press("down" if n % 2 == 0 else "up")
-                times.append((await first_frame_after(shown, sent)) - sent)
-                await asyncio.sleep(0.02)
+                app.post_message(Key("down" if n % 2 == 0 else "up", None))  # as the terminal delivers it
+                moved = lambda before=before: board.cursor != before  # noqa: E731
+                times.append((await first_frame_after(shown, sent, moved)) - sent)
+                await asyncio.sleep(0.05)
             return times
 
         async def feed() -> None:  # the burst, arriving over two seconds as a storm's would
