@@ -635,7 +635,10 @@ def fuzz_frame(rng: random.Random, n: int) -> tuple[str | bytes, bool]:
         return _dumps({"type": "command", "command_id": long_id, "name": "incident.create", "args": {}}), False
     if kind == 6:
         odd = (None, 1, -1, 2.5, True, "", [], {}, "command ", "COMMAND", ["command"])
-        frame: dict[str, Any] = {"type": "command", "command_id": f"fz-{n}", "name": rng.choice(names), "args": {}}
+        # `fuzz_extra`: with an odd but usable id, a query that takes no arguments (`stats`,
+        # `recommend.units`) would otherwise be answered, rightly; no command takes it.
+        frame: dict[str, Any] = {"type": "command", "command_id": f"fz-{n}", "name": rng.choice(names),
+                                 "args": {"fuzz_extra": 1}}
         key = rng.choice(("type", "command_id", "name", "args"))
         frame[key] = rng.choice(odd if key != "args" else (None, 1, "x", [], [1, 2], True))
         if rng.randrange(3) == 0:
