@@ -248,6 +248,8 @@ class CommandRunner:
             self.store.write(rows)
         except Exception:
             log.exception("a commit of %d command(s) failed; reloading the state from the database", len(batch))
+            for prepared in batch:  # the server's own (timers) too: none of it may be sent
+                prepared.outcome = CommandOutcome(False, STORAGE_FAILED)
             self.rollback()
             return False
         self.committed(batch)

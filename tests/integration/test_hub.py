@@ -215,3 +215,23 @@ async def test_a_control_answers_its_command_without_events_and_checks_the_role(
              if r["kind"] == "command"]  # fmt: skip
     assert ("simulation.set", "ok") in kinds and ("simulation.set", "forbidden") in kinds
     await a.close(), await observer.close()
+
+
+async def test_a_failed_commit_sends_nothing_it_held_and_the_resend_applies_once(live, monkeypatch):
+    """Group commit: nothing leaves before its commit, so a commit that fails has sent nothing."""
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    b = await Client.open(live.port, live.tokens["supervisor"])
+    real_write = live.hub.runner.store.write
+
+    def failing(rows):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(live.hub.runner.store, "write", failing)
+    refused = await a.command("incident.create", command_id="during-outage", description="lost?")
+    assert refused["error"]["code"] == "internal" and live.world.incidents == {} and live.world.seq == 0
+    monkeypatch.setattr(live.hub.runner.store, "write", real_write)
+    again = await a.command("incident.create", command_id="during-outage", description="lost?")
+    assert again["ok"] and len(live.world.incidents) == 1
+    await b.until_seq(live.world.seq)
+    assert [e["seq"] for e in b.events] == list(range(1, live.world.seq + 1))  # no event of the failed commit
+    await a.close(), await b.close()
