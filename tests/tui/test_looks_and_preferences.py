@@ -131,7 +131,7 @@ async def test_preferences_load_when_the_server_names_the_user_and_changes_are_k
         await app.push_screen(recorder)
         app.state.link.start()
         await until(pilot, lambda: app.preferences_user == "dispatcher")
-        assert recorder.told == ["triage"]
+        await until(pilot, lambda: recorder.told == ["triage"])  # a message: handled on the screen's turn
         assert app.state.preferences.layout == "triage" and app.theme == themes.MONOCHROME
 
         app.update_preferences(layout="wide")
