@@ -161,6 +161,16 @@ class Need:
         return max(0, self.quantity - self.allocated)
 
 
+def timeout_recorded(incident: Incident, callsign: str, since: datetime) -> bool:
+    """Whether the dispatch of `callsign` that began at `since` has its timeout logged already:
+    a timeout fires once, however often a timer is armed for it (restarts)."""
+    return any(
+        e.change_data and e.change_data.get("change") == ChangeKind.DISPATCH_TIMEOUT.value
+        and e.change_data.get("value") == callsign and e.log_timestamp >= since
+        for e in reversed(incident.log)
+    )  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Incident:
     id: str

@@ -40,7 +40,7 @@ from server import protocol
 from server.app.commands import CommandOutcome, CommandRunner, Prepared, validate
 from server.app.snapshot import Item, LiveSnapshot
 from server.domain.errors import DomainError, NotFound
-from server.domain.incident import ChangeKind
+from server.domain.incident import timeout_recorded
 from server.domain.unit_status import UnitState
 from server.domain.world import Actor, AlertRequest, Change
 from server.net import frames
@@ -513,11 +513,7 @@ class Hub:
         status = self.runner.world.unit_status[unit_id]
         incident = self.runner.world.incidents.get(status.assigned_to_incident_id or "")
         callsign = self.runner.world.units[unit_id].callsign
-        return incident is not None and any(
-            e.change_data and e.change_data.get("change") == ChangeKind.DISPATCH_TIMEOUT.value
-            and e.change_data.get("value") == callsign and e.log_timestamp >= status.state_changed_at
-            for e in reversed(incident.log)
-        )  # fmt: skip
+        return incident is not None and timeout_recorded(incident, callsign, status.state_changed_at)
 
     async def _account_off_loop(self, command_id: str, name: str, args: Any, actor: Actor,
                                 answer: Callable[[CommandOutcome], None]) -> None:  # fmt: skip

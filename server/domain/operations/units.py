@@ -13,7 +13,7 @@ from typing import Any
 
 from server.domain.errors import Forbidden, InvalidTransition, InvariantViolated, ValidationFailed, join_words
 from server.domain.incident import ChangeKind as Kind
-from server.domain.incident import Incident, IncidentState, IncidentUnit, ensure_open
+from server.domain.incident import Incident, IncidentState, IncidentUnit, ensure_open, timeout_recorded
 from server.domain.operations import log
 from server.domain.operations.incidents import change_state
 from server.domain.operations.release import leave_incident
@@ -298,9 +298,8 @@ def dispatch_timeout(ch: Change, callsign: Any, since: Any) -> bool:
     if ch.now - status.state_changed_at < timedelta(seconds=ch.deployment.dispatch_timeout_s):
         raise InvariantViolated(f"{unit.callsign} has not yet timed out", unit=unit.callsign)
     incident = ch.incident(status.assigned_to_incident_id or "")
-    if any(e.change_data and e.change_data.get("change") == Kind.DISPATCH_TIMEOUT.value
-           and e.change_data.get("value") == unit.callsign and e.log_timestamp >= since for e in incident.log):  # fmt: skip
-        return False  # recorded already (a timer re-armed after a restart fires once)
+    if timeout_recorded(incident, unit.callsign, since):
+        return False  # a timer re-armed after a restart fires once
     log.record(ch, incident, Kind.DISPATCH_TIMEOUT, unit.callsign, "unit.dispatch_timed_out", unit=status)
     return True
 
