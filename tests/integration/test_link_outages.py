@@ -13,7 +13,7 @@ import pytest
 from hurrinet_tui.link import Backoff, CommandFailed, LinkState, LinkTiming, ServerLink
 from hurrinet_tui.reconnect import probe
 from tests.support.live import live_server
-from tests.support.shaping_proxy import ShapingProxy
+from tests.support.shaping_proxy import ShapingProxy, satellite_link
 
 TIMEOUT = 15.0
 # The real thresholds, except a shorter wait before a silent connection is dropped.
@@ -28,10 +28,8 @@ async def live(template_db, tmp_path):
 
 @pytest.fixture
 async def proxy(live):
-    proxy = ShapingProxy("127.0.0.1", live.port, rate_bps=64_000, rtt_s=0.3)
-    await proxy.start()
-    yield proxy
-    await proxy.stop()
+    async with satellite_link(live.port) as proxy:
+        yield proxy
 
 
 def through(proxy: ShapingProxy) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import AsyncIterator
 
 PACKET = 1460  # bytes per piece: an Ethernet-sized TCP segment
 
@@ -181,3 +182,15 @@ class ShapingProxy:
                     self._writers.discard(writer)
                     writer.close()
             self._tasks.discard(task)
+
+
+@contextlib.asynccontextmanager
+async def satellite_link(port: int) -> AsyncIterator[ShapingProxy]:
+    """The field conditions of issues 11 and 14: 64 kbit/s each way, 300 ms round trip, in
+    front of a server on 127.0.0.1:`port`."""
+    proxy = ShapingProxy("127.0.0.1", port, rate_bps=64_000, rtt_s=0.3)
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        await proxy.stop()

@@ -15,7 +15,7 @@ from hurrinet_tui.app import HurriNetApp
 from hurrinet_tui.link import LinkState, ServerLink
 from hurrinet_tui.widgets.incident_board import IncidentBoard
 from server.app import wire
-from tests.support.shaping_proxy import ShapingProxy
+from tests.support.shaping_proxy import ShapingProxy, satellite_link
 
 from .conftest import until
 from .test_call_taking import only_call, tab_to, take_a_call, type_text
@@ -26,10 +26,8 @@ CONNECT_TIMEOUT = 30.0
 
 @pytest.fixture
 async def proxy(live):
-    proxy = ShapingProxy("127.0.0.1", live.port, rate_bps=64_000, rtt_s=0.3)
-    await proxy.start()
-    yield proxy
-    await proxy.stop()
+    async with satellite_link(live.port) as proxy:
+        yield proxy
 
 
 def satellite_app(live, proxy: ShapingProxy) -> HurriNetApp:

@@ -17,7 +17,7 @@ from hurrinet_tui.link import ServerLink
 from hurrinet_tui.widgets.incident_board import IncidentBoard
 from server.domain.world import Actor
 from tests.support.desk import CASTRIES_SQUARE
-from tests.support.shaping_proxy import ShapingProxy
+from tests.support.shaping_proxy import satellite_link
 
 from .conftest import until
 
@@ -47,9 +47,7 @@ async def storm_board(live) -> set[str]:
 @pytest.mark.parametrize("compression", [True, False], ids=["deflate", "uncompressed"])
 async def test_the_waiting_incidents_arrive_first_and_the_link_holds_while_the_rest_comes(live, compression):
     waiting = await storm_board(live)
-    proxy = ShapingProxy("127.0.0.1", live.port, rate_bps=64_000, rtt_s=0.3)
-    await proxy.start()
-    try:
+    async with satellite_link(live.port) as proxy:
         link = ServerLink(f"ws://127.0.0.1:{proxy.port}/ws", live.tokens["dispatcher"], compression=compression)
         app = HurriNetApp(link)
         started = time.perf_counter()
@@ -68,5 +66,3 @@ async def test_the_waiting_incidents_arrive_first_and_the_link_holds_while_the_r
                   f"{proxy.bytes_down:,} bytes down")  # fmt: skip
             assert shown <= SHOWN_WITHIN_S
             assert shown < whole  # open work really came first
-    finally:
-        await proxy.stop()
