@@ -152,11 +152,9 @@ class Hub:
         self._batch = _Batch()
         self._flush_scheduled = False
         self.released_seq = runner.world.seq  # the last event sent to the sessions
-        self._recent: deque[tuple[int, str]] = deque(
-            ((e["seq"], _event_text(e)) for e in runner.store.events_after(
-                max(0, runner.world.seq - self.settings.replay_limit))),
-            maxlen=self.settings.replay_limit,
-        )  # fmt: skip
+        # Events released since start, for replays; older ones (after a restart) come from the
+        # table, so start-up reads none of them.
+        self._recent: deque[tuple[int, str]] = deque(maxlen=self.settings.replay_limit)
         self._watchdog: asyncio.Task[None] | None = None
         self.pages: dict[str, Page] = {}  # path prefix → plain HTTP page (alert acknowledgement links)
         # Other websocket paths served beside /ws (the EIDO feed) and who is told of each
