@@ -20,6 +20,7 @@ from typing import Any
 
 import nanoid
 from pydantic import ValidationError
+from sqlalchemy.engine import Connection
 
 from server import protocol
 from server.app import wire
@@ -27,7 +28,7 @@ from server.app.handlers import HANDLERS
 from server.domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
 from server.domain.roles import check_allowed, check_own_unit
 from server.domain.world import SYSTEM, Actor, AlertRequest, Change, World
-from server.storage.store import Store, WriteSet, user_key
+from server.storage.store import Store, Touched, WriteSet, user_key
 
 log = logging.getLogger(__name__)
 
@@ -144,19 +145,76 @@ class CommandRunner:
         self._answered: set[tuple[str, str]] = store.known_commands()
         self._recent: OrderedDict[tuple[str, str], tuple[bool, dict[str, Any]]] = OrderedDict()
         self._pending: dict[tuple[str, str], Prepared] = {}
+        self._batch: Connection | None = None  # the open batch's transaction, holding the write lock
+        self._stale = False  # the last reload failed (database down): reload before the next batch
         self.installed: list[Callable[[Change], None]] = []  # told of every change put in the world
         self.reloaded: list[Callable[[], None]] = []  # told when the world is reloaded after a failure
 
     # --- the one-command path -----------------------------------------------------------------
     def run(self, command_id: str, name: str, args: Any, actor: Actor) -> CommandOutcome:
+        self.begin()
         prepared = self.prepare(command_id, name, args, actor)
         self.commit([prepared])
         return prepared.outcome
 
     def run_system(self, name: str, args: dict[str, Any]) -> CommandOutcome:
+        self.begin()
         prepared = self.prepare_system(name, args)
         self.commit([prepared])
         return prepared.outcome
+
+    # --- a batch: the write lock, and first what other servers committed -----------------------
+    def begin(self) -> list[dict[str, Any]]:
+        """Open the batch the next commands are prepared in: take the database's write lock and
+        bring the world up to what other servers sharing the database committed since our last
+        `seq`. Returns their events (already durable: the caller may send them at once). Does
+        nothing when a batch is open. Raises when the database cannot be reached."""
+        if self._batch is not None:
+            return []
+        if self._stale:
+            self.rollback()
+            if self._stale:
+                raise StorageUnavailable("the database is unreachable")
+        self._batch = self.store.begin()
+        try:
+            return self._catch_up(self._batch)
+        except BaseException:
+            self.store.abort(self._batch)
+            self._batch = None
+            raise
+
+    @property
+    def in_batch(self) -> bool:
+        return self._batch is not None
+
+    def _catch_up(self, conn: Connection) -> list[dict[str, Any]]:
+        stored = self.store.stored_seq(conn)
+        if stored == self.world.seq:
+            return []
+        if stored < self.world.seq:  # the database lost what we hold (restored from a backup?)
+            raise StorageUnavailable(f"the database's last event is {stored}, this server holds {self.world.seq}")
+        events, touched = self.store.changes_after(conn, self.world.seq)
+        change = Change(self.world, self.clock.now(), self.new_id)
+        self._put_fresh(change, touched)
+        self.world.apply(change)
+        self.world.seq = events[-1]["seq"]
+        for listener in self.installed:
+            listener(change)
+        return events
+
+    def _put_fresh(self, change: Change, touched: Touched) -> None:
+        """Put the entities as read from the tables into `change`; named ones that are gone
+        were archived by another server, and leave the world with their calls."""
+        for kind in ("incidents", "calls", "unit_status", "resources"):
+            fresh = getattr(touched, kind)
+            for key, value in fresh.items():
+                change._put(kind, key, value)
+            for key in touched.named.get(kind, ()):
+                if key not in fresh and key in getattr(self.world, kind):
+                    change.remove(kind, key)
+                    if kind == "incidents":
+                        for call_id in self.world.incidents[key].call_ids:
+                            change.remove("calls", call_id)
 
     # --- prepare ------------------------------------------------------------------------------
     def prepare(self, command_id: str, name: str, args: Any, actor: Actor) -> Prepared:
@@ -201,8 +259,10 @@ class CommandRunner:
         if key in self._recent:
             ok, result = self._recent[key]
             return CommandOutcome(ok, result, replayed=True)
-        if key in self._answered:
-            stored = self.store.result_for(key[0] or None, key[1])
+        # Another server sharing the database may have answered it (a client that failed over
+        # resends there): then the table, read under the batch's lock, is the only one who knows.
+        if key in self._answered or self.store.shared:
+            stored = self.store.result_for(key[0] or None, key[1], self._batch)
             if stored is not None:
                 return CommandOutcome(stored.ok, stored.result, replayed=True)
         return None
@@ -240,12 +300,17 @@ class CommandRunner:
 
     # --- commit -------------------------------------------------------------------------------
     def commit(self, batch: list[Prepared]) -> bool:
-        """Write the batch in one transaction; False (and the world reloaded) if that failed."""
+        """Write the batch in its transaction and commit; False (and the world reloaded) if
+        that failed."""
         rows = WriteSet()
         for prepared in batch:
             rows.merge(prepared.rows)
+        conn, self._batch = self._batch, None
         try:
-            self.store.write(rows)
+            if conn is None:  # prepared outside a batch: only by a tool on a database of its own
+                self.store.write(rows)
+            else:
+                self.store.commit(conn, rows)
         except Exception:
             log.exception("a commit of %d command(s) failed; reloading the state from the database", len(batch))
             for prepared in batch:  # the server's own (timers) too: none of it may be sent
@@ -265,12 +330,23 @@ class CommandRunner:
             self._recent.popitem(last=False)
 
     def rollback(self) -> None:
-        """Undo everything not committed: reload the world; pending commands answer internal."""
+        """Undo everything not committed: reload the world; pending commands answer internal.
+        If the database cannot be read either, the world is marked stale and no batch opens
+        until a reload succeeds (a command meanwhile is answered `internal`)."""
+        if self._batch is not None:
+            self.store.abort(self._batch)
+            self._batch = None
         for prepared in self._pending.values():
             prepared.outcome = CommandOutcome(False, STORAGE_FAILED)
         self._pending.clear()
         old = self.world
-        self.world = self.store.load_world()
+        try:
+            self.world = self.store.load_world()
+        except Exception:
+            log.exception("could not reload the state from the database; retrying before the next command")
+            self._stale = True
+            return
+        self._stale = False
         self.world.deployment, self.world.gazetteer = old.deployment, old.gazetteer
         for listener in self.reloaded:
             listener()
@@ -297,6 +373,10 @@ class CommandRunner:
         return change, HANDLERS[name](change, parsed)
 
 
+class StorageUnavailable(Exception):
+    """No batch can open: the database is down or does not hold what this server holds."""
+
+
 STORAGE_FAILED = {"code": "internal", "message": "the server could not store the change; nothing was applied, "
                   "resend the command", "details": {}}  # fmt: skip
 
@@ -304,5 +384,11 @@ STORAGE_FAILED = {"code": "internal", "message": "the server could not store the
 def audit_row(at: datetime, actor: Actor, name: str, command_id: str | None, outcome: CommandOutcome) -> dict[str, Any]:
     """The command's audit row, written in its own transaction: who, what, how it ended."""
     result = "ok" if outcome.ok else outcome.result.get("code", "internal")
-    return {"at": at, "kind": "command", "user_id": actor.user_id, "address": None, "command": quoted(name)[:64],
-            "command_id": quoted(command_id)[:64] if command_id else None, "result": result}  # fmt: skip
+    return audit_entry(at, "command", user_id=actor.user_id, command=quoted(name)[:64],
+                       command_id=quoted(command_id)[:64] if command_id else None, result=result)  # fmt: skip
+
+
+def audit_entry(at: datetime, kind: str, **fields: Any) -> dict[str, Any]:
+    """An audit row with every column named (rows written together share one statement)."""
+    return {"at": at, "kind": kind, "user_id": None, "address": None, "command": None, "command_id": None,
+            "result": None} | fields  # fmt: skip

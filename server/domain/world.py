@@ -80,7 +80,10 @@ class World:
     def apply(self, change: Change) -> None:
         """Install a committed change's overlay and advance the event sequence."""
         for kind, overlay in change.overlays():
-            getattr(self, kind).update(overlay)
+            entities = getattr(self, kind)
+            entities.update(overlay)
+            for key in [k for k, v in overlay.items() if v is None]:  # removed (archived)
+                del entities[key]
         self.seq += len(change.events)
 
 
@@ -121,15 +124,17 @@ class Change:
 
     def _get(self, kind: str, key: str, label: str) -> Any:
         overlay = self._overlay[kind]
-        if key in overlay:
-            return overlay[key]
-        found = getattr(self.world, kind).get(key)
-        if found is None:
+        found = overlay[key] if key in overlay else getattr(self.world, kind).get(key)
+        if found is None:  # never there, or removed by this change
             raise NotFound(f"no {label} {key!r}", **{f"{label}_id": key})
         return found
 
     def _put(self, kind: str, key: str, value: Any) -> None:
         self._overlay[kind][key] = value
+
+    def remove(self, kind: str, key: str) -> None:
+        """Take an entity out of the live world (archival): `None` in the overlay."""
+        self._overlay[kind][key] = None
 
     # reads -------------------------------------------------------------------------------
     def incident(self, incident_id: str) -> Incident:
@@ -147,7 +152,7 @@ class Change:
     def all_incidents(self) -> Iterator[Incident]:
         """Every incident as this change sees it (its own versions first)."""
         overlay = self._overlay["incidents"]
-        yield from overlay.values()
+        yield from (i for i in overlay.values() if i is not None)
         yield from (i for key, i in self.world.incidents.items() if key not in overlay)
 
     def unit(self, callsign: str) -> Unit:

@@ -21,6 +21,7 @@ from server.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.domain.roles import Role
 from server.domain.values import parse_callsign
 from server.protocol import iso
+from server.storage.database import reader
 from server.storage.models import AuditRow, UserRow
 
 USERS = UserRow.__table__  # type: ignore[attr-defined]
@@ -48,6 +49,7 @@ def _user(row: Any) -> User:
 class Accounts:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.reader = reader(engine)  # reads on the event loop never wait for the hub's open batch
 
     def add(self, name: str, role: str, now: datetime, unit: str | None = None) -> tuple[User, str]:
         """Create a user; returns it and its token (shown once, never stored). A unit account
@@ -71,7 +73,7 @@ class Accounts:
         return user, token
 
     def list(self) -> list[User]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [_user(r) for r in conn.execute(sa.select(USERS).order_by(USERS.c.name))]
 
     def revoke(self, name: str, now: datetime) -> None:
@@ -84,7 +86,7 @@ class Accounts:
 
     def authenticate(self, token: str) -> User | None:
         """The active user holding `token`, or None (unknown or revoked)."""
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(sa.select(USERS).where(USERS.c.token_hash == token_hash(token))).first()
         return None if row is None or row.revoked_at is not None else _user(row)
 
@@ -98,7 +100,7 @@ class Accounts:
         return row
 
     def pin_status(self, user_id: str | None, now: datetime) -> dict[str, Any]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = self._pin_row(conn, user_id)
         locked = row.pin_locked_until is not None and now < row.pin_locked_until
         return {"pin_set": row.pin_hash is not None, **({"locked_until": iso(row.pin_locked_until)} if locked else {})}
@@ -150,6 +152,6 @@ class Accounts:
             conn.execute(AUDIT.insert().values(at=at, kind=kind, **fields))
 
     def audit_since(self, since: datetime) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(sa.select(AUDIT).where(AUDIT.c.at >= since).order_by(AUDIT.c.id)).mappings().all()
         return [dict(r) for r in rows]

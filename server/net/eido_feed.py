@@ -111,12 +111,12 @@ class EidoFeed:
         address = _address(connection)
         user = self.hub.accounts.authenticate(_bearer(request.headers.get("Authorization", "")))
         if user is None:
-            self.hub.accounts.audit(self.hub.now(), "login_failed", address=address)
+            self.hub.audit("login_failed", address=address)
             return connection.respond(HTTPStatus.UNAUTHORIZED, "missing, bad or revoked bearer token\n")
         if not may_read_incidents(user.role):
             return connection.respond(HTTPStatus.FORBIDDEN, f"the {user.role} role may not subscribe to incidents\n")
         self._users[connection] = user
-        self.hub.accounts.audit(self.hub.now(), "login", user_id=user.id, address=address)
+        self.hub.audit("login", user_id=user.id, address=address)
         return None
 
     # --- a subscriber -------------------------------------------------------------------------
@@ -136,7 +136,7 @@ class EidoFeed:
                 if subscription.expires is not None:
                     subscription.expires.cancel()
             sender.cancel()
-            self.hub.accounts.audit(self.hub.now(), "disconnect", user_id=subscriber.user.id, address=_address(connection))
+            self.hub.audit("disconnect", user_id=subscriber.user.id, address=_address(connection))
 
     async def _send_loop(self, subscriber: Subscriber) -> None:
         try:

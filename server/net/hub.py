@@ -37,7 +37,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 
 from server import protocol
-from server.app.commands import CommandOutcome, CommandRunner, Prepared, validate
+from server.app.commands import STORAGE_FAILED, CommandOutcome, CommandRunner, Prepared, audit_entry, validate
 from server.app.snapshot import Item, LiveSnapshot
 from server.domain.errors import DomainError, NotFound
 from server.domain.incident import timeout_recorded
@@ -47,6 +47,7 @@ from server.net import frames
 from server.net.accounts import Accounts, User, token_hash
 from server.net.alerts import Delivery, SimulatedDelivery
 from server.net.throttle import LoginThrottle
+from server.storage.store import WriteSet
 
 log = logging.getLogger("hurrinet.hub")
 
@@ -190,14 +191,14 @@ class Hub:
             return connection.respond(HTTPStatus.FORBIDDEN, f"this account is bound to unit {user.unit}, which this "
                                       "deployment does not have; re-add it with the right --unit\n")  # fmt: skip
         self._users[connection] = user
-        self.accounts.audit(self.now(), "login", user_id=user.id, address=address)
+        self.audit("login", user_id=user.id, address=address)
         return None
 
     def _refuse_login(self, connection: ServerConnection, address: str, credential: str) -> Response:
         now = time.monotonic()
         locked = self.throttle.locked_for(address, credential, now)
         if self.throttle.failed(address, credential, now) is not None:  # the first of a period
-            self.accounts.audit(self.now(), "login_failed", address=address, result="unauthorized")
+            self.audit("login_failed", address=address, result="unauthorized")
             log.info("refused handshake from %s: missing, bad or revoked token", address)
 
             def report() -> None:  # the period's row, even if no handshake comes after it
@@ -217,7 +218,7 @@ class Hub:
     def _audit_failed_logins(self) -> None:
         """One row per address per period for the failures after its first (throttle.py)."""
         for address, count in self.throttle.due(time.monotonic()):
-            self.accounts.audit(self.now(), "login_failed", address=address, result=f"unauthorized x{count}")
+            self.audit("login_failed", address=address, result=f"unauthorized x{count}")
             log.info("refused %d more handshakes from %s: missing, bad or revoked token", count, address)
 
     # --- a session ----------------------------------------------------------------------------
@@ -238,7 +239,7 @@ class Hub:
         finally:
             self.sessions.discard(session)
             session.joined = False
-            self.accounts.audit(self.now(), "disconnect", user_id=user.id, address=_address(connection))
+            self.audit("disconnect", user_id=user.id, address=_address(connection))
             log.info("session closed: user %s (%s)", user.id, connection.close_code)
 
     # --- output: every frame leaves after the commit of what came before it --------------------
@@ -311,6 +312,9 @@ class Hub:
                 self._close_invalid(session)
             return
         if frame["type"] == "hello":
+            last_seq = frame.get("last_seq")
+            if isinstance(last_seq, int) and last_seq > self.released_seq:
+                self.catch_up()  # it comes from a server further on: be there first
             self._output(lambda: self._hello(session, frame))
         elif frame["type"] == "snapshot.ack":
             self._output(lambda: self._snapshot_ack(session, frame))
@@ -400,6 +404,11 @@ class Hub:
         """Run a command as `actor`: the one path for sessions' commands and for in-process
         actors such as the demo simulator. The outcome is returned at once (in-process actors
         chain commands within one batch); `answer` and the broadcast wait for the commit."""
+        if not self._open():
+            outcome = CommandOutcome(False, STORAGE_FAILED)
+            if answer is not None:
+                answer(outcome)
+            return outcome
         spec = protocol.COMMANDS.get(name)
         if spec is not None and spec.control:
             outcome = self._control(name, args, actor)
@@ -426,9 +435,37 @@ class Hub:
             return CommandOutcome(False, error.to_wire())
 
     # --- commit -------------------------------------------------------------------------------
+    def _open(self) -> bool:
+        """Open the batch (the database's write lock) unless one is open, sending at once what
+        other servers sharing the database committed meanwhile; False if the database is down."""
+        if self.runner.in_batch:
+            return True
+        try:
+            caught = self.runner.begin()
+        except Exception:
+            log.exception("cannot open a transaction on the database")
+            return False
+        self._schedule_flush()
+        if caught:
+            for event in caught:
+                self._broadcast_event(event)
+            self._arm_units(caught)
+            outcome = CommandOutcome(True, {}, caught)
+            for listener in self.listeners:
+                listener(outcome)
+        return True
+
+    def catch_up(self) -> None:
+        """Bring this server up to what the others committed (they woke us, or a client resumes
+        from further on); the empty batch commits at once."""
+        self._open()
+
     def _enqueue(self, prepared: Prepared, action: Action) -> None:
         self._batch.prepared.append(prepared)
         self._batch.actions.append(action)
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
             try:
@@ -441,11 +478,21 @@ class Hub:
         the frames that waited for it, in order."""
         self._flush_scheduled = False
         batch, self._batch = self._batch, _Batch()
-        if batch.prepared:
+        if batch.prepared or self.runner.in_batch:
             self.runner.commit(batch.prepared)
         for action in batch.actions:
             action()
         self._arm_timers(batch.prepared)
+
+    def audit(self, kind: str, **fields: Any) -> None:
+        """A connection's audit row (login, failed login, disconnect), in the next batch's
+        transaction: a storm of reconnecting positions costs one commit, not one each."""
+        if not self._open():
+            log.error("audit row %s %s not written: the database is down", kind, fields)
+            return
+        rows = WriteSet()
+        rows.inserts["audit"].append(audit_entry(self.now(), kind, **fields))
+        self._enqueue(Prepared(CommandOutcome(True, {}), rows), lambda: None)
 
     def _release(self, prepared: Prepared, answer: Callable[[CommandOutcome], None] | None) -> None:
         # Events before the answer: a client holding its result already has what it changed.
@@ -479,10 +526,17 @@ class Hub:
 
     def _arm_timers(self, batch: list[Prepared]) -> None:
         for prepared in batch:
-            for event in prepared.outcome.events if prepared.outcome.ok else ():
-                unit = event["data"].get("unit")
-                if unit is not None:
-                    self._arm(unit["id"])
+            if prepared.outcome.ok:
+                self._arm_units(prepared.outcome.events)
+
+    def _arm_units(self, events: list[dict[str, Any]]) -> None:
+        # Every server sharing the database arms the same timers; the first to fire records
+        # the timeout and the others find it recorded (the rule fires once), so one dying
+        # loses none.
+        for event in events:
+            unit = event["data"].get("unit")
+            if unit is not None:
+                self._arm(unit["id"])
 
     def _arm(self, unit_id: str) -> None:
         status = self.runner.world.unit_status.get(unit_id)
@@ -516,6 +570,9 @@ class Hub:
     async def _account_off_loop(self, command_id: str, name: str, args: Any, actor: Actor,
                                 answer: Callable[[CommandOutcome], None]) -> None:  # fmt: skip
         outcome = await asyncio.to_thread(self._account, name, args, actor)
+        if not self._open():
+            answer(CommandOutcome(False, STORAGE_FAILED))
+            return
         self._enqueue(self.runner.prepare_audit(actor, name, command_id, outcome), lambda: answer(outcome))
 
     def _account(self, name: str, args: Any, actor: Actor) -> CommandOutcome:
@@ -535,6 +592,9 @@ class Hub:
             return CommandOutcome(False, error.to_wire())
 
     def _run_system(self, name: str, args: dict[str, Any]) -> None:
+        if not self._open():
+            log.error("system command %s not run: the database is down", name)
+            return
         prepared = self.runner.prepare_system(name, args)
         if not prepared.outcome.ok:
             log.info("system command %s refused: %s", name, prepared.outcome.result["message"])

@@ -29,6 +29,7 @@ from server.net.alerts import (
     target_configs,
 )
 from server.net.alerts.ack import PREFIX
+from server.net.cluster import Follower
 from server.net.eido_feed import EidoFeed
 from server.net.hub import Hub
 from server.storage.database import checkpoint
@@ -92,12 +93,16 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     )
     links.base_url = _base_url(settings, server.sockets[0].getsockname()[1])
     hub.start()  # timers and unanswered alerts, from the stored state (the links need the URL)
+    # Other servers may share the database: follow what they commit.
+    follower = Follower(runner.store.engine, hub.catch_up, lambda: runner.store.last_seq() > hub.runner.world.seq)
+    follower.start()
     _return_freed_memory()
     log.info("listening on %s:%s, database %s, acknowledgement links under %s%s", settings.host,
              server.sockets[0].getsockname()[1], settings.database.split("://")[0], links.base_url, PREFIX)  # fmt: skip
     try:
         yield Running(hub, server)
     finally:
+        await follower.close()
         hub.cancel_timers()
         await delivery.close()
         server.close(close_connections=False)

@@ -34,7 +34,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: no upgrade deadlocks
+    if connection.get_execution_options().get(READER):
+        connection.exec_driver_sql("BEGIN")  # a reader never waits for a writer in WAL mode
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: no upgrade deadlocks
+
+
+READER = "hurrinet_reader"
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine for reads only: on SQLite its transactions never take the write lock,
+    so a read on the event loop cannot wait behind the batch that loop holds open."""
+    return engine.execution_options(**{READER: True})
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -7,6 +7,7 @@ about ten times more (design.md), and the live state is served from memory anywa
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from server.domain.unit_status import UnitStatus
 from server.domain.world import Change, World
 from server.protocol import iso
 from server.storage import models as m
+from server.storage.database import reader
 
 
 def _table(model: type[m.SQLModel]) -> sa.Table:
@@ -127,6 +129,36 @@ _ORDER = ("resource", "incident", "call", "incident_unit", "incident_log_entry",
           "resource_allocation", "unit_status", "unit_status_history", "event", "command_result", "audit")  # fmt: skip
 
 
+# Any 64-bit number of our own: the servers sharing one PostgreSQL database take it per batch.
+WRITE_LOCK = 0x4855_5252_494E_4554 >> 1  # "HURRINET", kept positive for bigint
+NOTIFY_CHANNEL = "hurrinet_events"
+
+# What an event's data names an entity by, and where that entity lives in the world.
+_NAMED = {"incident": "incidents", "call": "calls", "unit": "unit_status", "resource": "resources"}
+
+
+@dataclass
+class Touched:
+    """The entities a run of events named, by id: first the ids, then (once read) the rows'
+    entities. An id that names no row any more is gone (archived)."""
+
+    incidents: dict[str, Any] = field(default_factory=dict)
+    calls: dict[str, Any] = field(default_factory=dict)
+    unit_status: dict[str, Any] = field(default_factory=dict)
+    resources: dict[str, Any] = field(default_factory=dict)
+    named: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def note(self, data: dict[str, Any]) -> None:
+        for key, kind in _NAMED.items():
+            entity = data.get(key)
+            if isinstance(entity, dict) and "id" in entity:
+                getattr(self, kind)[entity["id"]] = None
+                self.named[kind].add(entity["id"])
+        if "incident_id" in data and "incident" not in data:
+            self.incidents[data["incident_id"]] = None
+            self.named["incidents"].add(data["incident_id"])
+
+
 @dataclass(frozen=True, slots=True)
 class StoredResult:
     ok: bool
@@ -138,13 +170,20 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.reader = reader(engine)
+
+    @property
+    def shared(self) -> bool:
+        """Whether other server processes may write this database too (design.md § Persistence,
+        beyond one machine). PostgreSQL is how a site runs several; a SQLite file has one."""
+        return self.engine.dialect.name == "postgresql"
 
     # --- loading ------------------------------------------------------------------------------
     def load_world(self, live: bool = True) -> World:
         """The world as stored; without `live`, only what the reference data plans against
         (stations, units and their status, alert targets), not incidents and calls."""
         world = World()
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = lambda model: conn.execute(sa.select(_table(model))).mappings().all()  # noqa: E731
             world.districts = {r["code"]: District(r["code"], r["name"]) for r in rows(m.DistrictRow)}
             for r in rows(m.StationRow):
@@ -182,11 +221,15 @@ class Store:
     def _call(r: Any) -> Call:
         return shapes.CALL.load(r)
 
-    def _incidents(self, conn: Connection, calls: Iterable[Call]) -> dict[str, Incident]:
+    def _incidents(self, conn: Connection, calls: Iterable[Call], only: set[str] | None = None) -> dict[str, Incident]:
+        """Every incident, or those in `only`, whole: units, log, needs and allocations."""
         def grouped(model: type[m.SQLModel], *order: str) -> dict[str, list[Any]]:
             table = _table(model)
+            query = sa.select(table).order_by(*(table.c[o] for o in order))
+            if only is not None:
+                query = query.where(table.c.incident_id.in_(only))
             out: dict[str, list[Any]] = defaultdict(list)
-            for r in conn.execute(sa.select(table).order_by(*(table.c[o] for o in order))).mappings():
+            for r in conn.execute(query).mappings():
                 out[r["incident_id"]].append(r)
             return out
 
@@ -195,7 +238,11 @@ class Store:
         needs = grouped(m.NeedRow, "ordinal")
         allocations: dict[str, list[Allocation]] = defaultdict(list)
         alloc_table = _table(m.AllocationRow)
-        for r in conn.execute(sa.select(alloc_table).order_by(alloc_table.c.allocated_at, alloc_table.c.id)).mappings():
+        alloc_query = sa.select(alloc_table).order_by(alloc_table.c.allocated_at, alloc_table.c.id)
+        if only is not None:
+            need_ids = sa.select(_table(m.NeedRow).c.id).where(_table(m.NeedRow).c.incident_id.in_(only))
+            alloc_query = alloc_query.where(alloc_table.c.need_id.in_(need_ids))
+        for r in conn.execute(alloc_query).mappings():
             allocations[r["need_id"]].append(
                 Allocation(r["id"], r["resource_id"], r["quantity"], r["allocated_at"], r["released_at"])
             )
@@ -204,7 +251,10 @@ class Store:
             if c.incident_id:
                 call_ids[c.incident_id].append(c.id)
         incidents = {}
-        for r in conn.execute(sa.select(_table(m.IncidentRow))).mappings():
+        incident_query = sa.select(_table(m.IncidentRow))
+        if only is not None:
+            incident_query = incident_query.where(_table(m.IncidentRow).c.id.in_(only))
+        for r in conn.execute(incident_query).mappings():
             iid = r["id"]
             incidents[iid] = shapes.INCIDENT.load(
                 r,
@@ -268,14 +318,19 @@ class Store:
         """Every (user, command_id) answered so far: loaded once at start, so the check for a
         resend needs no database read unless the id was seen."""
         table = _table(m.CommandResultRow)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return {(r[0], r[1]) for r in conn.execute(sa.select(table.c.user_key, table.c.command_id))}
 
-    def result_for(self, user_id: str | None, command_id: str) -> StoredResult | None:
+    def result_for(self, user_id: str | None, command_id: str, conn: Connection | None = None) -> StoredResult | None:
+        """The stored answer to a command, read in `conn` (a batch's transaction) or on its own."""
         table = _table(m.CommandResultRow)
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(table.c.ok, table.c.result).where(
-                table.c.user_key == user_key(user_id), table.c.command_id == command_id)).first()  # fmt: skip
+        query = sa.select(table.c.ok, table.c.result).where(
+            table.c.user_key == user_key(user_id), table.c.command_id == command_id)  # fmt: skip
+        if conn is None:
+            with self.reader.connect() as own:
+                row = own.execute(query).first()
+        else:
+            row = conn.execute(query).first()
         return None if row is None else StoredResult(row.ok, row.result)
 
     @staticmethod
@@ -306,14 +361,86 @@ class Store:
         ]  # fmt: skip
         return rows
 
+    # --- batches: the write lock, then what other servers wrote, then ours ---------------------
+    def begin(self) -> Connection:
+        """A transaction holding the database's write lock until `commit` or `abort`: on SQLite
+        `BEGIN IMMEDIATE`, on PostgreSQL a transaction-level advisory lock, so the servers
+        sharing the database append events one batch at a time."""
+        conn = self.engine.connect()
+        try:
+            conn.begin()
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def commit(self, conn: Connection, rows: WriteSet) -> None:
+        """Write `rows` in the batch's transaction and commit it (one fsync), waking the other
+        servers when it appended events."""
+        try:
+            self._write(conn, rows)
+            if rows.inserts.get("event") and conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+            conn.commit()
+        finally:
+            conn.close()
+
+    @staticmethod
+    def abort(conn: Connection) -> None:
+        with contextlib.suppress(Exception):  # the connection may be what failed
+            conn.rollback()
+        with contextlib.suppress(Exception):
+            conn.close()
+
     def write(self, rows: WriteSet) -> None:
         """One transaction (one fsync) for everything in `rows`: several commands may share it."""
-        with self.engine.begin() as conn:
-            for name in _ORDER:
-                if rows.upserts.get(name):
-                    _upsert(conn, _TABLES[name], rows.upserts[name])
-                if rows.inserts.get(name):
-                    conn.execute(_TABLES[name].insert(), rows.inserts[name])
+        self.commit(self.begin(), rows)
+
+    @staticmethod
+    def _write(conn: Connection, rows: WriteSet) -> None:
+        for name in _ORDER:
+            if rows.upserts.get(name):
+                _upsert(conn, _TABLES[name], rows.upserts[name])
+            if rows.inserts.get(name):
+                conn.execute(_TABLES[name].insert(), rows.inserts[name])
+
+    def last_seq(self) -> int:
+        """The last event's seq as committed now (a hint: read without the lock)."""
+        with self.reader.connect() as conn:
+            return self.stored_seq(conn)
+
+    def stored_seq(self, conn: Connection) -> int:
+        return conn.execute(sa.select(sa.func.coalesce(sa.func.max(_table(m.EventRow).c.seq), 0))).scalar_one()
+
+    def changes_after(self, conn: Connection, seq: int) -> tuple[list[dict[str, Any]], Touched]:
+        """The events after `seq` and the current rows of every entity they name, read in
+        `conn` (which holds the write lock, so the rows are exactly as of the last event)."""
+        events = self.events_after(seq, conn=conn)
+        touched = Touched()
+        for event in events:
+            touched.note(event["data"])
+        if not events:
+            return events, touched
+        calls_table = _table(m.CallRow)
+        if touched.calls:
+            touched.calls = {r["id"]: self._call(r) for r in conn.execute(
+                sa.select(calls_table).where(calls_table.c.id.in_(touched.calls))).mappings()}  # fmt: skip
+        if touched.incidents:
+            # An incident's calls come with it (its `call_ids`), so it needs their order too.
+            linked = [self._call(r) for r in conn.execute(
+                sa.select(calls_table).where(calls_table.c.incident_id.in_(touched.incidents))).mappings()]  # fmt: skip
+            touched.incidents = self._incidents(conn, linked, only=set(touched.incidents))
+        if touched.unit_status:
+            table = _table(m.UnitStatusRow)
+            touched.unit_status = {r["unit_id"]: shapes.UNIT_STATUS.load(r) for r in conn.execute(
+                sa.select(table).where(table.c.unit_id.in_(touched.unit_status))).mappings()}  # fmt: skip
+        if touched.resources:
+            table = _table(m.ResourceRow)
+            touched.resources = {r["id"]: shapes.RESOURCE.load(r) for r in conn.execute(
+                sa.select(table).where(table.c.id.in_(touched.resources))).mappings()}  # fmt: skip
+        return events, touched
 
     @staticmethod
     def _incident_rows(rows: WriteSet, before: Incident | None, after: Incident) -> None:
@@ -341,17 +468,19 @@ class Store:
     def log_of(self, incident_id: str) -> list[dict[str, Any]]:
         """An incident's log rows from the table (for incidents no longer held in memory)."""
         table = _table(m.LogEntryRow)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [dict(r) for r in conn.execute(
                 sa.select(table).where(table.c.incident_id == incident_id).order_by(table.c.ordinal)).mappings()]  # fmt: skip
 
-    def events_after(self, seq: int, limit: int | None = None) -> list[dict[str, Any]]:
+    def events_after(self, seq: int, limit: int | None = None, conn: Connection | None = None) -> list[dict[str, Any]]:
         table = _table(m.EventRow)
         query = sa.select(table).where(table.c.seq > seq).order_by(table.c.seq)
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as conn:
-            return [
-                {"seq": r["seq"], "name": r["name"], "at": iso(r["at"]), "caused_by": r["caused_by"], "data": r["data"]}
-                for r in conn.execute(query).mappings()
-            ]
+        if conn is None:
+            with self.reader.connect() as own:
+                return self.events_after(seq, limit, own)
+        return [
+            {"seq": r["seq"], "name": r["name"], "at": iso(r["at"]), "caused_by": r["caused_by"], "data": r["data"]}
+            for r in conn.execute(query).mappings()
+        ]

@@ -221,15 +221,15 @@ async def test_a_failed_commit_sends_nothing_it_held_and_the_resend_applies_once
     """Group commit: nothing leaves before its commit, so a commit that fails has sent nothing."""
     a = await Client.open(live.port, live.tokens["dispatcher"])
     b = await Client.open(live.port, live.tokens["supervisor"])
-    real_write = live.hub.runner.store.write
+    real_write = live.hub.runner.store._write
 
-    def failing(rows):
+    def failing(conn, rows):
         raise OSError("disk full")
 
-    monkeypatch.setattr(live.hub.runner.store, "write", failing)
+    monkeypatch.setattr(live.hub.runner.store, "_write", failing)
     refused = await a.command("incident.create", command_id="during-outage", description="lost?")
     assert refused["error"]["code"] == "internal" and live.world.incidents == {} and live.world.seq == 0
-    monkeypatch.setattr(live.hub.runner.store, "write", real_write)
+    monkeypatch.setattr(live.hub.runner.store, "_write", real_write)
     again = await a.command("incident.create", command_id="during-outage", description="lost?")
     assert again["ok"] and len(live.world.incidents) == 1
     await b.until_seq(live.world.seq)

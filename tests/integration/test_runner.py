@@ -143,15 +143,15 @@ def test_unknown_commands_and_non_object_args(desk):
 
 
 def test_a_storage_failure_applies_nothing_and_the_command_can_be_resent(desk, monkeypatch):
-    real_write = desk.runner.store.write
+    real_write = desk.runner.store._write
 
     def failing(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(desk.runner.store, "write", failing)
+    monkeypatch.setattr(desk.runner.store, "_write", failing)
     outcome = desk.send("incident.create", command_id="retry-me", description="during the outage")
     assert outcome.result["code"] == "internal" and desk.world.incidents == {} and desk.world.seq == 0
-    monkeypatch.setattr(desk.runner.store, "write", real_write)
+    monkeypatch.setattr(desk.runner.store, "_write", real_write)
     assert desk.send("incident.create", command_id="retry-me", description="during the outage").ok
     assert len(desk.world.incidents) == 1
 
