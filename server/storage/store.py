@@ -183,7 +183,7 @@ class Store:
         """The world as stored; without `live`, only what the reference data plans against
         (stations, units and their status, alert targets), not incidents and calls."""
         world = World()
-        with self.reader.connect() as conn:
+        with self._consistent_read() as conn:
             rows = lambda model: conn.execute(sa.select(_table(model))).mappings().all()  # noqa: E731
             world.districts = {r["code"]: District(r["code"], r["name"]) for r in rows(m.DistrictRow)}
             for r in rows(m.StationRow):
@@ -216,6 +216,15 @@ class Store:
             world.seq = conn.execute(sa.select(sa.func.coalesce(sa.func.max(_table(m.EventRow).c.seq), 0))).scalar_one()
         world.index_units()
         return world
+
+    def _consistent_read(self) -> Connection:
+        """A read that sees one moment of the database throughout: other servers may commit
+        between its statements (a world loaded half before and half after a commit would
+        hold events it never applied). SQLite's read transaction is such a snapshot already."""
+        conn = self.reader.connect()
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        return conn
 
     @staticmethod
     def _call(r: Any) -> Call:
