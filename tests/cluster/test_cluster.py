@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+import shutil
 import signal
 from pathlib import Path
 
 from hurrinet_tui.replica import Replica
+from server.reference import DEMO
 from tests.support.client import Client
 from tests.support.cluster import Cluster
 from tests.support.desk import CASTRIES_SQUARE
@@ -109,3 +111,28 @@ async def test_three_servers_one_killed_at_random_every_client_ends_with_the_sam
     assert sorted(e["description"] for e in notes) == sorted(
         f"{c} note {n}" for c, count in issued.items() for n in range(count)
     )
+
+
+async def test_a_dispatch_timer_fires_once_across_the_cluster_after_its_server_dies(postgres_url, tmp_path):
+    """Every server arms the timer; the one whose command dispatched is killed at once; the
+    timeout is still recorded, exactly once, by the others."""
+    reference = tmp_path / "reference"
+    shutil.copytree(DEMO, reference)
+    deployment = reference / "deployment.toml"
+    deployment.write_text(deployment.read_text().replace("dispatch_timeout_s = 45", "dispatch_timeout_s = 2"))
+    # Alerts acknowledged only after a minute: within the test, E1 stays dispatching.
+    async with Cluster.started(postgres_url, tmp_path, servers=3, alert_delay_s="60",
+                               reference_dir=str(reference)) as cluster:  # fmt: skip
+        a = await Client.open(cluster.ports[0], cluster.tokens[0])
+        watcher = await Client.open(cluster.ports[1], cluster.tokens[0])
+        incident = (await a.ok("incident.create", incident_type="STRFIRE", location=CASTRIES_SQUARE))["incident_id"]
+        await a.ok("unit.set_state", unit="E1", state="available_radio")
+        await a.ok("unit.assign", incident_id=incident, units=["E1"])
+        await a.ok("unit.dispatch", incident_id=incident)
+        await cluster.kill(0, signal.SIGKILL)
+        async with asyncio.timeout(20):
+            while not any(e["name"] == "unit.dispatch_timed_out" for e in watcher.events):
+                await watcher.receive()
+        await asyncio.sleep(3)  # the third server's timer has fired too by now
+        assert await cluster.count_log_entries(incident, "dispatch_timeout") == 1
+        await watcher.close()

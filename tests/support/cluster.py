@@ -35,12 +35,14 @@ class Cluster:
     database_url: str
     directory: Path
     ports: list[int]
+    settings: dict[str, str] = field(default_factory=dict)  # more HURRINET_* environment
     tokens: list[str] = field(default_factory=list)
     processes: list[subprocess.Popen[bytes] | None] = field(default_factory=list)
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "HURRINET_DATABASE_URL": self.database_url, "HURRINET_DATA_DIR": str(self.directory)}
+        return {**os.environ, "HURRINET_DATABASE_URL": self.database_url, "HURRINET_DATA_DIR": str(self.directory),
+                **self.settings}  # fmt: skip
 
     def cli(self, *args: str) -> str:
         done = subprocess.run([sys.executable, "-m", "server", *args], cwd=ROOT, env=self.env, capture_output=True,
@@ -51,8 +53,10 @@ class Cluster:
     @classmethod
     @contextlib.asynccontextmanager
     async def started(cls, database_url: str, directory: Path, servers: int = 3, users: int = 1,
-                      role: str = "dispatcher") -> AsyncIterator[Cluster]:  # fmt: skip
-        cluster = cls(database_url, directory, [free_port() for _ in range(servers)])
+                      role: str = "dispatcher", **settings: str) -> AsyncIterator[Cluster]:  # fmt: skip
+        """`settings` as environment: `alert_delay_s="60"` is HURRINET_ALERT_DELAY_S=60."""
+        cluster = cls(database_url, directory, [free_port() for _ in range(servers)],
+                      {f"HURRINET_{k.upper()}": v for k, v in settings.items()})  # fmt: skip
         cluster.cli("check")  # migrate and load the reference data once, before any server
         cluster.tokens = [cluster.cli("user", "add", f"user{n}", "--role", role).split()[-1] for n in range(users)]
         cluster.processes = [None] * servers
@@ -104,6 +108,23 @@ class Cluster:
             try:
                 with engine.connect() as conn:
                     return conn.execute(sa.text("SELECT coalesce(max(seq), 0) FROM event")).scalar_one()
+            finally:
+                engine.dispose()
+
+        return await asyncio.to_thread(read)
+
+    async def count_log_entries(self, incident_id: str, change: str) -> int:
+        """How many automatic log entries of this kind of change the incident has, as stored."""
+
+        def read() -> int:
+            from server.storage.database import make_engine
+
+            engine = make_engine(self.database_url)
+            try:
+                with engine.connect() as conn:
+                    rows = conn.execute(sa.text("SELECT change_data FROM incident_log_entry WHERE incident_id = :i"),
+                                        {"i": incident_id}).scalars()  # fmt: skip
+                    return sum(1 for data in rows if (data or {}).get("change") == change)
             finally:
                 engine.dispose()
 
