@@ -64,10 +64,11 @@ class Follower:
     async def _listen(self) -> None:
         import psycopg  # only a PostgreSQL deployment has it (the `postgres` extra)
 
-        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        # The engine's own connection arguments: several hosts and target_session_attrs included.
+        args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+                async with await psycopg.AsyncConnection.connect(*args, **{**kwargs, "autocommit": True}) as conn:
                     await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     self._wake_if_behind()  # whatever was committed while we were not listening
                     async for _ in conn.notifies():

@@ -30,15 +30,15 @@ class FailoverClient:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     gaps: list[str] = field(default_factory=list)
     failovers: int = 0
-    _next: int = 0
+    server_index: int = 0  # the server (of `ports`) it is on or trying next
     _pending: dict[str, dict[str, Any]] = field(default_factory=dict)
     _waiting: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
     _connection: ClientConnection | None = None
-    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
 
     def start(self, first: int = 0) -> None:
-        self._next = first
+        self.server_index = first
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
@@ -55,23 +55,23 @@ class FailoverClient:
         future = asyncio.get_running_loop().create_future()
         self._pending[command_id] = frame
         self._waiting[command_id] = future
-        if self._ready.is_set() and self._connection is not None:
+        if self.ready.is_set() and self._connection is not None:
             with contextlib.suppress(ConnectionClosed):
                 await self._connection.send(json.dumps(frame))
         return await future
 
     async def settled(self, seq: int) -> None:
-        while not (self._ready.is_set() and self.replica.complete and (self.replica.seq or 0) >= seq):
+        while not (self.ready.is_set() and self.replica.complete and (self.replica.seq or 0) >= seq):
             await asyncio.sleep(0.05)
 
     async def _run(self) -> None:
         while True:
-            port = self.ports[self._next % len(self.ports)]
+            port = self.ports[self.server_index % len(self.ports)]
             with contextlib.suppress(ConnectionClosed, OSError, InvalidHandshake, InvalidStatus, asyncio.TimeoutError):
                 await self._session(port)
-            self._ready.clear()
+            self.ready.clear()
             self._connection = None
-            self._next += 1
+            self.server_index += 1
             self.failovers += 1
             await asyncio.sleep(0.1)
 
@@ -87,7 +87,7 @@ class FailoverClient:
                     if frame["mode"] == "snapshot":
                         self.replica.begin_snapshot(frame["seq"])
                     self._connection = connection
-                    self._ready.set()
+                    self.ready.set()
                     for pending in list(self._pending.values()):  # idempotent by command_id
                         await connection.send(json.dumps(pending))
                 elif kind == "snapshot":
