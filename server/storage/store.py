@@ -129,6 +129,8 @@ _ORDER = ("resource", "incident", "call", "incident_unit", "incident_log_entry",
           "resource_allocation", "unit_status", "unit_status_history", "event", "command_result", "audit")  # fmt: skip
 
 
+_LAST_SEQ = sa.select(sa.func.coalesce(sa.func.max(_table(m.EventRow).c.seq), 0))  # built once: read per batch
+
 # Any 64-bit number of our own: the servers sharing one PostgreSQL database take it per batch.
 WRITE_LOCK = 0x4855_5252_494E_4554 >> 1  # "HURRINET", kept positive for bigint
 NOTIFY_CHANNEL = "hurrinet_events"
@@ -421,7 +423,7 @@ class Store:
             return self.stored_seq(conn)
 
     def stored_seq(self, conn: Connection) -> int:
-        return conn.execute(sa.select(sa.func.coalesce(sa.func.max(_table(m.EventRow).c.seq), 0))).scalar_one()
+        return conn.execute(_LAST_SEQ).scalar_one()
 
     def changes_after(self, conn: Connection, seq: int) -> tuple[list[dict[str, Any]], Touched]:
         """The events after `seq` and the current rows of every entity they name, read in
