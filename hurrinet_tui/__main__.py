@@ -198,8 +198,12 @@ def _web(args: argparse.Namespace) -> int:
         return 2
     from .web.gateway import serve  # textual-serve (aiohttp) only for this command
 
-    serve(args.server, args.host, args.port, shell_options(args), public=args.public_url,
-          max_sessions=args.max_sessions)  # fmt: skip
+    try:
+        serve(args.server, args.host, args.port, shell_options(args), public=args.public_url,
+              max_sessions=args.max_sessions)  # fmt: skip
+    except OSError as error:  # the port taken, the address not this machine's
+        print(f"hurrinet: cannot serve on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -215,6 +219,12 @@ def _web_session(args: argparse.Namespace) -> int:
                                     config_theme=shell.theme, preferences_dir=preferences_dir())  # fmt: skip
     app.run()
     return app.return_code or 0
+
+
+def websocket_url(text: str) -> str:
+    if not text.startswith(("ws://", "wss://")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a websocket URL (ws://HOST:PORT/ws or wss://…)")
+    return text
 
 
 def minutes(text: str) -> float:
@@ -250,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_shell_options(connect)
     connect.set_defaults(run=_connect)
     web = commands.add_parser("web", help="serve the workstation to browsers (each tab signs in with a token)")
-    web.add_argument("--server", required=True, help="the dispatch server, e.g. ws://dispatch.example:8765/ws")
+    web.add_argument("--server", required=True, type=websocket_url, help="the dispatch server, e.g. ws://dispatch.example:8765/ws")
     web.add_argument("--host", default="127.0.0.1", help="address to serve the page on (default: this machine only)")
     web.add_argument("--port", type=int, default=8080, help="port to serve the page on (default 8080)")
     web.add_argument("--public-url", default=None,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import socket
+import subprocess
 import sys
 from contextlib import asynccontextmanager
 
@@ -15,8 +17,9 @@ from aiohttp import web
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from hurrinet_tui.__main__ import main
 from hurrinet_tui.web.gateway import WorkstationGateway, public_url, same_origin, session_command
-from tests.support.web import free_port
+from tests.support.web import ROOT, free_port
 
 
 @asynccontextmanager
@@ -77,3 +80,22 @@ def test_the_session_command_carries_the_server_and_options_quoted_and_no_token(
     assert shlex.split(command) == [sys.executable, "-m", "hurrinet_tui", "web-session",
                                     "ws://host:8765/ws?x=1;rm -rf", "--idle-lock", "5"]  # fmt: skip
     assert "token" not in command.lower()
+
+
+def test_hurrinet_web_refuses_a_server_address_that_is_not_a_websocket(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["web", "--server", "http://dispatch.example:8765/ws"])
+    assert stopped.value.code == 2
+    assert "is not a websocket URL" in capsys.readouterr().err
+
+
+def test_hurrinet_web_says_when_its_port_is_taken(tmp_path):
+    with socket.socket() as taken:  # a process of its own: serving runs its own event loop to the end
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "hurrinet_tui", "web", "--server", "ws://127.0.0.1:9/ws",
+                               "--port", str(port), "--config", str(tmp_path / "none.toml")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 1
+    assert f"cannot serve on 127.0.0.1:{port}" in done.stderr
