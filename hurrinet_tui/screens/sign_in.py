@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from ..handshake import try_token
+from ..link import LinkState
 from ..messages import LinkStatusChanged
 
 PROMPT = "Type your token and press Enter. It is kept in this session's memory only."
@@ -40,6 +41,7 @@ class SignInScreen(Screen[None]):
         self.state = app_state
         self.refusals = 0
         self.signed_in = False  # the token passed; waiting for the link's first whole picture
+        self.link_started = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="sign-in-box"):
@@ -88,13 +90,26 @@ class SignInScreen(Screen[None]):
         self.tell("Signed in; loading the board…")
         link = self.state.link
         link.token = token
-        link.start()
+        if self.link_started:
+            link.retry_now()  # it stopped at a refusal (below) and waits to be asked again
+        else:
+            self.link_started = True
+            link.start()
 
     @on(LinkStatusChanged)
     def link_status(self, message: LinkStatusChanged) -> None:
         if not self.signed_in:
             return
-        if message.status.connected:
+        status = message.status
+        if status.connected:
             self.dismiss()
+        elif status.state is LinkState.OFFLINE:
+            # Refused after all (the token revoked since the check): the link waits; ask again.
+            self.signed_in = False
+            self.state.link.token = ""
+            entry = self.query_one("#sign-in-token", Input)
+            entry.disabled = False
+            entry.focus()
+            self.tell(f"✗ {status.describe()}", error=True)
         else:  # the server went between the check and the session: say so while the link retries
-            self.tell(message.status.describe())
+            self.tell(status.describe())
