@@ -82,8 +82,8 @@ class SignInScreen(Screen[None]):
         if not verdict.ok:
             self.refusals += 1
             times = f" ({self.refusals} refused)" if self.refusals > 1 else ""
+            entry.focus()  # disabling it took the focus away; back before the refusal shows
             self.tell(f"✗ {verdict.reason}{times}", error=True)
-            entry.focus()
             return
         self.signed_in = True
         entry.disabled = True

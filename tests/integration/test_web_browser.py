@@ -27,20 +27,20 @@ async def incidents_described(port: int, token: str, description: str) -> list[d
 async def test_the_browser_signs_in_and_a_typed_command_reaches_the_server(template_db, tmp_path):
     async with asyncio.timeout(WHOLE_TEST_S), web_stack(tmp_path, template_db) as stack, async_playwright() as p:
         browser = await launch(p)
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        page.set_default_timeout(20_000)
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        screen = Screen()
+        screen.watch(page)
         try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 800})
-            page.set_default_timeout(20_000)
-            requested: list[str] = []
-            page.on("request", lambda request: requested.append(request.url))
-            screen = Screen()
-            screen.watch(page)
-
             await page.goto(stack.web_url + "/")
             await page.wait_for_selector("body.-first-byte")  # the page's script got the app's first bytes
             await screen.shows("sign in")
             # Everything the page needed came from the gateway itself: it works without internet.
             assert requested and all(url.startswith(stack.web_url + "/") for url in requested), requested
-            assert await page.evaluate("document.fonts.check('16px \"Roboto Mono\"')")  # the font shipped, loaded
+            # The font the terminal asks for loads from the copy the package ships.
+            assert await page.evaluate("document.fonts.load('16px \"Roboto Mono\"').then(faces => faces.length)") > 0
 
             await page.click("#terminal")
             mark = screen.mark()
@@ -57,13 +57,18 @@ async def test_the_browser_signs_in_and_a_typed_command_reaches_the_server(templ
             assert stack.token not in screen.text
 
             await page.keyboard.type(":")
-            await page.keyboard.type(f"ni flood a // {DESCRIPTION}")
+            await asyncio.sleep(0.5)  # the command line takes the focus on the app's next turn
+            await page.keyboard.type(f"ni flood a // {DESCRIPTION}", delay=10)
             await page.keyboard.press("Enter")
             async with asyncio.timeout(20):
                 while not (found := await incidents_described(stack.server_port, stack.token, DESCRIPTION)):
                     await asyncio.sleep(0.2)
             assert found[0]["incident_type"] == "FLOOD" and found[0]["incident_priority"] == "A"
             await screen.shows(DESCRIPTION[:20])  # and the board in the browser shows it
+        except BaseException:
+            print("The page had been sent, at the end:\n", screen.text[-3000:])  # shown by pytest on failure
+            await page.screenshot(path=tmp_path / "failed.png")
+            raise
         finally:
             await browser.close()
     # Typed in the page, held in memory: in no file the gateway or a session wrote, nor its output.
