@@ -3,8 +3,10 @@
     hurrinet demo                 a local demo server with a hurricane scenario, and the workstation
     hurrinet connect URL          the workstation against a real server (token: --token,
                                   HURRINET_TOKEN, or `token` in ~/.config/hurrinet/workstation.toml)
+    hurrinet web --server URL     the workstation in a browser (http://127.0.0.1:8080 by default),
+                                  each tab opening on a sign-in that asks its user for a token
 
-Both take --monochrome (grey scale; NO_COLOR does the same) and --idle-lock MINUTES (default 30,
+All three take --monochrome (grey scale; NO_COLOR does the same) and --idle-lock MINUTES (default 30,
 or `idle_lock_minutes` in the config file; 0 never locks).
 """
 
@@ -178,6 +180,53 @@ def _demo(args: argparse.Namespace) -> int:
         server.stop()
 
 
+def shell_options(args: argparse.Namespace) -> list[str]:
+    """The look-and-lock options as given, for the browser sessions' own command line."""
+    options = ["--config", str(args.config)]
+    if args.monochrome:
+        options.append("--monochrome")
+    if args.idle_lock is not None:
+        options += ["--idle-lock", f"{args.idle_lock:g}"]
+    return options
+
+
+def _web(args: argparse.Namespace) -> int:
+    try:
+        shell_from(args, read_config(args.config))  # a bad config is told now, not in every tab
+    except ConfigError as error:
+        print(f"hurrinet: {error}", file=sys.stderr)
+        return 2
+    from .web.gateway import serve  # textual-serve (aiohttp) only for this command
+
+    try:
+        serve(args.server, args.host, args.port, shell_options(args), public=args.public_url,
+              max_sessions=args.max_sessions)  # fmt: skip
+    except OSError as error:  # the port taken, the address not this machine's
+        print(f"hurrinet: cannot serve on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _web_session(args: argparse.Namespace) -> int:
+    try:
+        shell = shell_from(args, read_config(args.config))
+    except ConfigError as error:
+        print(f"hurrinet: {error}", file=sys.stderr)
+        return 2
+    from .web.session import build_browser_workstation
+
+    app = build_browser_workstation(args.url, idle_lock_s=shell.idle_lock_s, monochrome=shell.monochrome,
+                                    config_theme=shell.theme, preferences_dir=preferences_dir())  # fmt: skip
+    app.run()
+    return app.return_code or 0
+
+
+def websocket_url(text: str) -> str:
+    if not text.startswith(("ws://", "wss://")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a websocket URL (ws://HOST:PORT/ws or wss://…)")
+    return text
+
+
 def minutes(text: str) -> float:
     try:
         return idle_minutes(text, "--idle-lock")
@@ -210,6 +259,19 @@ def build_parser() -> argparse.ArgumentParser:
     connect.add_argument("--no-compression", action="store_true", help="do not ask for permessage-deflate (LAN)")
     add_shell_options(connect)
     connect.set_defaults(run=_connect)
+    web = commands.add_parser("web", help="serve the workstation to browsers (each tab signs in with a token)")
+    web.add_argument("--server", required=True, type=websocket_url, help="the dispatch server, e.g. ws://dispatch.example:8765/ws")
+    web.add_argument("--host", default="127.0.0.1", help="address to serve the page on (default: this machine only)")
+    web.add_argument("--port", type=int, default=8080, help="port to serve the page on (default 8080)")
+    web.add_argument("--public-url", default=None,
+                     help="the page's address as browsers reach it, e.g. https://dispatch.example behind a TLS proxy")  # fmt: skip
+    web.add_argument("--max-sessions", type=int, default=16, help="browser tabs served at once (default 16)")
+    add_shell_options(web)
+    web.set_defaults(run=_web)
+    session = commands.add_parser("web-session", help="one browser tab's workstation (run by `hurrinet web`)")
+    session.add_argument("url", help="the dispatch server")
+    add_shell_options(session)
+    session.set_defaults(run=_web_session)
     return parser
 
 

@@ -30,6 +30,7 @@ from .screens.help import HelpScreen
 from .screens.lock import LockScreen
 from .screens.main import MainScreen
 from .screens.map import MapScreen
+from .screens.sign_in import SignInScreen
 from .screens.supervisor import SupervisorScreen
 from .widgets.incident_detail import IncidentDetail
 
@@ -38,6 +39,8 @@ DEFAULT_IDLE_LOCK_S = DEFAULT_MINUTES * 60
 # While locked no app action runs: the rest could show what the lock hides, and quitting would
 # let anyone at the desk end the shift's session (the lock offers no way out but unlocking).
 ALLOWED_WHILE_LOCKED: frozenset[str] = frozenset()
+# Before sign-in there is nothing to protect and no session to keep: quitting ends the browser's.
+ALLOWED_WHILE_SIGNING_IN: frozenset[str] = frozenset({"quit"})
 FOLLOW_THE_REPLICA = (MainScreen, DetailScreen, AdvisoryScreen, MapScreen, SupervisorScreen, LockScreen)
 
 log = logging.getLogger("hurrinet.workstation")
@@ -81,11 +84,14 @@ class HurriNetApp(App):
         config_theme: str | None = None,
         preferences_dir: Path | None = None,
         lock_hint: str = "",
+        sign_in: bool = False,
     ) -> None:
         """`idle_lock_s`: lock after this long without input (None or 0: never). `monochrome`:
         grey scale for this session whatever the preferences say (NO_COLOR does the same).
         `config_theme`: the machine's default theme, until the user's own preference is known.
-        `preferences_dir`: where per-user preferences live (None: kept in memory only)."""
+        `preferences_dir`: where per-user preferences live (None: kept in memory only).
+        `sign_in`: open on the sign-in screen, with a link that has no token yet (`hurrinet web`):
+        the link starts once the screen has a token the server took."""
         super().__init__()
         self.state = AppState(link, now, simulation)
         self.start_link = start_link
@@ -93,6 +99,7 @@ class HurriNetApp(App):
         self.idle = IdleClock(idle_lock_s) if idle_lock_s else None
         self.lock_screen: LockScreen | None = None
         self.lock_hint = lock_hint
+        self.signing_in = sign_in
         self.preferences_dir = preferences_dir
         self.preferences_user: str | None = None
         self._early_preferences: dict[str, str | None] = {}
@@ -110,8 +117,20 @@ class HurriNetApp(App):
         await self.push_screen(self.main_screen)  # mounted before it is told the preferences
         if link.status.user:
             self.load_preferences(link.status.user)
+        if self.signing_in:
+            await self.push_screen(SignInScreen(self.state), callback=self._signed_in)
+            return
         if self.start_link:
             link.start()
+        self._arm_idle_lock()
+
+    def _signed_in(self, _result: None) -> None:
+        self.signing_in = False
+        if self.idle is not None:
+            self.idle.touch()  # idle from now on, not from the page's opening
+        self._arm_idle_lock()
+
+    def _arm_idle_lock(self) -> None:
         if self.idle is not None:
             self.set_timer(self.idle.limit_s, self._check_idle)
 
@@ -185,6 +204,8 @@ class HurriNetApp(App):
             self.set_timer(self.idle.limit_s, self._check_idle)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.signing_in:
+            return action in ALLOWED_WHILE_SIGNING_IN
         return not self.locked or action in ALLOWED_WHILE_LOCKED
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",

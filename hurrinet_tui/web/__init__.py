@@ -1,0 +1,1 @@
+"""`hurrinet web`: the workstation in a browser, served by textual-serve (docs/web.md)."""
