@@ -39,6 +39,15 @@ def test_connect_without_any_token_says_where_to_put_one(tmp_path, capsys, monke
     assert "HURRINET_TOKEN" in capsys.readouterr().err
 
 
+def test_connect_without_a_server_or_with_a_bad_url_says_what_to_give(tmp_path, capsys):
+    config = tmp_path / "none.toml"
+    assert main(["connect", "--token", "t", "--config", str(config)]) == 2
+    error = capsys.readouterr().err
+    assert "no server" in error and "ws://HOST:8765/ws" in error and str(config) in error
+    assert main(["connect", "ws://127.0.0.1:9/ws", "http://127.0.0.1:9/ws", "--token", "t", "--config", str(config)]) == 2
+    assert "not a server URL: 'http://127.0.0.1:9/ws'" in capsys.readouterr().err
+
+
 def test_the_demo_server_starts_fresh_serves_the_storm_and_stops(tmp_path):
     server = DemoServer(tmp_path / "demo", simulation=False)
     ready = server.start()
@@ -114,7 +123,8 @@ def test_a_bad_idle_lock_option_is_refused_by_name(value, problem, capsys):
         ("theme = 3\n", "theme must be a non-empty string"),
         ('token = ""\n', "token must be a non-empty string"),
         ("idle_lock_minutes = \n", "Invalid value"),
-        ('tokn = "t"\n', "unknown setting tokn (known: token, theme, idle_lock_minutes)"),
+        ('tokn = "t"\n', "unknown setting tokn (known: token, theme, idle_lock_minutes, server)"),
+        ('server = "localhost:8765"\n', "server: not a server URL: 'localhost:8765'"),
         ("idle_lock = 5\ncolour = 1\n", "unknown settings colour, idle_lock"),
     ],
 )
