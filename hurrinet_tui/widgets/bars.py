@@ -63,11 +63,11 @@ class StatusBar(Widget):
 
     def _tick(self) -> None:
         # "last heard 12 s ago" moves on its own while the link is down or degraded, and so does
-        # "failed over from … 40 s ago" until it leaves the line.
-        status = self.status
-        if status.degraded or not status.connected or status.failed_over_from is not None:
+        # "failed over from … 40 s ago" until it has left the line (a tick or two after it expires).
+        status, now = self.status, self.clock()
+        if status.degraded or not status.connected or status.failover_shown(now - 2.0):
             self.refresh()
-            self.set_class(status.connected and status.failover_shown(self.clock()), "-failed-over")
+            self.set_class(status.connected and status.failover_shown(now), "-failed-over")
 
     def watch_status(self, status: LinkStatus) -> None:
         self.set_class(status.state in (LinkState.RECONNECTING, LinkState.OFFLINE), "-down")
