@@ -384,7 +384,7 @@ class ServerLink:
         moved = {}
         if self._on is not None and self._on != self.url:
             moved = {"failed_over_from": server_name(self._on), "failed_over_at": time.time()}
-            log.warning("failed over from %s to %s", self._on, self.url)
+            log.info("failed over from %s to %s", self._on, self.url)
         self._on = self.url
         self._set_status(state=LinkState.CONNECTED, attempt=0, retry_in=None, reason="", server=self._server_shown(),
                          user=welcome.get("user"), role=welcome.get("role"), **moved)  # fmt: skip
