@@ -101,7 +101,9 @@ class LinkStatus:
         why = f": {self.reason}" if self.reason else ""
         if self.state is LinkState.RECONNECTING:
             wait = f" in {self.retry_in:.0f} s" if self.retry_in is not None else ""
-            return f"Disconnected — reconnecting{to}{wait} (attempt {self.attempt}){why}{heard}"
+            # With several servers, the next one named in few words: the reason names the last.
+            doing = f"trying {self.server}" if self.server else "reconnecting"
+            return f"Disconnected — {doing}{wait} (attempt {self.attempt}){why}{heard}"
         if self.state is LinkState.OFFLINE:
             return f"Offline{why}{heard}"
         return f"Connecting{to}…{why}"

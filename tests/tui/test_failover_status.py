@@ -65,5 +65,5 @@ async def test_the_failover_note_leaves_the_line_after_a_while_and_fits_80_colum
         # left the last one.
         app._status_changed(LinkStatus(LinkState.RECONNECTING, attempt=1, retry_in=0.3, server="10.0.0.1:8765",
                                        reason="connection to 10.0.0.2:8765 lost"))  # fmt: skip
-        await until(pilot, lambda: "reconnecting to 10.0.0.1:8765" in status_line(app))
+        await until(pilot, lambda: "Disconnected — trying 10.0.0.1:8765" in status_line(app))
         assert bar.has_class("-down") and not bar.has_class("-failed-over")

@@ -123,7 +123,7 @@ def test_with_several_servers_the_line_names_the_server_and_a_recent_failover():
     away = LinkStatus(LinkState.RECONNECTING, attempt=1, retry_in=0.4, server="b.example:8765",
                       reason="a.example:8765 closed the connection (code 1001: server shutting down)")  # fmt: skip
     assert away.describe() == (
-        "Disconnected — reconnecting to b.example:8765 in 0 s (attempt 1): "
+        "Disconnected — trying b.example:8765 in 0 s (attempt 1): "
         "a.example:8765 closed the connection (code 1001: server shutting down)"
     )
     assert LinkStatus(server="a.example:8765").describe() == "Connecting to a.example:8765…"
