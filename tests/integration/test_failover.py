@@ -126,3 +126,18 @@ async def test_a_refused_token_is_not_a_reason_to_fail_over(seed, servers):
         await until(lambda: elsewhere.status.connected)
     finally:
         await elsewhere.close()
+
+
+async def test_a_first_server_down_at_start_is_passed_over_without_calling_it_a_failover(seed, servers):
+    a, b = servers
+    a.kill()
+    link = ServerLink([a.url, b.url], seed.token, backoff=FAST)
+    link.start()
+    try:
+        await until(lambda: link.status.connected)
+        assert link.sessions_on == [b.url] and link.status.server == server_name(b.url)
+        # It never was on the first: the line names where it is and claims no failover.
+        assert link.status.failed_over_from is None
+        assert link.status.describe(now=time.time()) == f"Connected to {server_name(b.url)}"
+    finally:
+        await link.close()

@@ -67,3 +67,20 @@ async def test_the_failover_note_leaves_the_line_after_a_while_and_fits_80_colum
                                        reason="connection to 10.0.0.2:8765 lost"))  # fmt: skip
         await until(pilot, lambda: "Disconnected — trying 10.0.0.1:8765" in status_line(app))
         assert bar.has_class("-down") and not bar.has_class("-failed-over")
+
+
+def test_the_failed_over_status_bar_at_80x24(snap_compare, static_app):
+    """You should see, at the bottom, 'Connected to 10.0.0.2:8765 · failed over from
+    10.0.0.1:8765 42 s ago │ normal' on a blue bar (the theme's primary: news, not a warning); the rest as the main screen."""
+    at = 1_790_000_000.0
+    status = LinkStatus(LinkState.CONNECTED, user="maria", role="dispatcher", server="10.0.0.2:8765",
+                        failed_over_from="10.0.0.1:8765", failed_over_at=at)  # fmt: skip
+
+    async def settle(pilot) -> None:
+        screen = pilot.app.main_screen
+        screen.command_input.cursor_blink = False
+        screen.status_bar.clock = lambda: at + 42
+        screen.status_bar.status = status  # again, so the class follows the held clock
+        await pilot.pause()
+
+    assert snap_compare(static_app(status), terminal_size=(80, 24), run_before=settle)
