@@ -10,8 +10,9 @@ other one again, resumed with `last_seq`; beside it, in the same round, a bare w
 that on any failure connects to the other URL at once (no backoff, no probe) and resumes the same
 way: the floor the link's politeness is measured against. The killed server is restarted before
 the next round, and each session is let last past `LinkTiming.stable_after` (a shorter one
-counts as failed and gets the long backoff: docs/workstation.md). Failover here is what a workstation sees; on one shared database (issue 13) the
-resume is a replay on any server, as it is here with nobody writing.
+counts as failed and gets the long backoff: docs/workstation.md). Failover here is what a
+workstation sees; on one shared database (issue 13) the resume is a replay on any server, as it
+is here with nobody writing.
 """
 
 from __future__ import annotations

@@ -68,8 +68,9 @@ def shell_from(args: argparse.Namespace, config: WorkstationConfig) -> Shell:
     return Shell(idle_lock_s=minutes * 60 or None, monochrome=args.monochrome, theme=theme)
 
 
-def build_workstation(url: str | Sequence[str], token: str, backoff: Backoff, compression: bool, simulation: bool | None = None,
-                shell: Shell | None = None, explain: Callable[[], str | None] | None = None):  # fmt: skip
+def build_workstation(url: str | Sequence[str], token: str, backoff: Backoff, compression: bool,
+                      simulation: bool | None = None, shell: Shell | None = None,
+                      explain: Callable[[], str | None] | None = None):  # fmt: skip
     from .app import HurriNetApp  # Textual loads only when a screen is wanted
 
     shell = shell or Shell()
@@ -78,8 +79,9 @@ def build_workstation(url: str | Sequence[str], token: str, backoff: Backoff, co
                        config_theme=shell.theme, preferences_dir=preferences_dir(), lock_hint=shell.lock_hint)  # fmt: skip
 
 
-def run_workstation(url: str | Sequence[str], token: str, backoff: Backoff, compression: bool, simulation: bool | None = None,
-                    shell: Shell | None = None, explain: Callable[[], str | None] | None = None) -> int:  # fmt: skip
+def run_workstation(url: str | Sequence[str], token: str, backoff: Backoff, compression: bool,
+                    simulation: bool | None = None, shell: Shell | None = None,
+                    explain: Callable[[], str | None] | None = None) -> int:  # fmt: skip
     app = build_workstation(url, token, backoff, compression, simulation, shell, explain)
     app.run()
     return app.return_code or 0

@@ -241,9 +241,9 @@ class ServerLink:
         while not self._closed:
             if retries.waiting:
                 if retries.gave_up:
-                    self._set_status(state=LinkState.OFFLINE, attempt=retries.attempt - 1, retry_in=None,
-                                     degraded=False,
-                                     reason=f"gave up after {retries.attempt - 1} attempts ({reason}); ^R retries")  # fmt: skip
+                    tried = retries.attempt - 1
+                    self._set_status(state=LinkState.OFFLINE, attempt=tried, retry_in=None, degraded=False,
+                                     reason=f"gave up after {tried} attempts ({reason}); ^R retries")  # fmt: skip
                     await self._wait_for_retry(None)
                     retries.reset()
                     continue

@@ -33,8 +33,8 @@ class Seed:
 
 def add_user(directory: Path, name: str, role: str = "dispatcher") -> str:
     """An account made with the real CLI, as an operator would; returns its token."""
-    done = subprocess.run([sys.executable, "-m", "server", "user", "add", name, "--role", role,
-                           "--data-dir", str(directory)], cwd=ROOT, capture_output=True, text=True, check=True)  # fmt: skip
+    command = [sys.executable, "-m", "server", "user", "add", name, "--role", role, "--data-dir", str(directory)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     return done.stdout.strip().splitlines()[-1]
 
 

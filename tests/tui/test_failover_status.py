@@ -71,7 +71,8 @@ async def test_the_failover_note_leaves_the_line_after_a_while_and_fits_80_colum
 
 def test_the_failed_over_status_bar_at_80x24(snap_compare, static_app):
     """You should see, at the bottom, 'Connected to 10.0.0.2:8765 · failed over from
-    10.0.0.1:8765 42 s ago │ normal' on a blue bar (the theme's primary: news, not a warning); the rest as the main screen."""
+    10.0.0.1:8765 42 s ago │ normal' on a blue bar (the theme's primary: news, not a warning);
+    the rest as the main screen."""
     at = 1_790_000_000.0
     status = LinkStatus(LinkState.CONNECTED, user="maria", role="dispatcher", server="10.0.0.2:8765",
                         failed_over_from="10.0.0.1:8765", failed_over_at=at)  # fmt: skip
