@@ -83,7 +83,7 @@ async def test_a_killed_server_is_left_for_the_next_and_the_outbox_goes_there(se
         await link.close()
 
 
-async def test_a_server_shutting_down_sends_the_link_to_the_next(seed, servers):
+async def test_a_server_shutting_down_sends_the_link_to_the_next_and_round_again(seed, servers):
     a, b = servers
     link = ServerLink([a.url, b.url], seed.token, backoff=FAST, rng=random.Random(3))
     statuses: list[LinkStatus] = []
@@ -96,12 +96,22 @@ async def test_a_server_shutting_down_sends_the_link_to_the_next(seed, servers):
         away = [s for s in statuses if s.state is LinkState.RECONNECTING]
         assert away and "code 1001" in away[0].reason and away[0].server == server_name(b.url)
         assert link.status.failed_over_from == server_name(a.url)
-        # And back again when the second goes too and the first has returned: round robin.
-        await a.start()
+        # Then the second goes too: with both down it goes round them, and what is typed waits.
+        mark = len(statuses)
         await b.stop()
-        await until(lambda: link.status.connected and link.url == a.url)
-        assert link.sessions_on == [a.url, b.url, a.url]
+        await until(lambda: link.status.state is LinkState.RECONNECTING)
+        typed = [link.submit("incident.create", {"description": f"typed with both down {n}"}) for n in range(2)]
+        both = {server_name(a.url), server_name(b.url)}
+        await until(lambda: {s.server for s in statuses[mark:] if s.state is LinkState.RECONNECTING} == both)
+        assert link.outbox_size == 2 and not any(future.done() for future in typed)
+        # The first returns: the link lands there (round robin) and the outbox goes out, once each.
+        await a.start()
+        values = await asyncio.wait_for(asyncio.gather(*typed), TIMEOUT)
+        await until(lambda: link.status.connected and all(v["incident_id"] in link.replica.incidents for v in values))
+        assert link.sessions_on == [a.url, b.url, a.url] and link.outbox_size == 0
         assert link.status.failed_over_from == server_name(b.url)
+        assert sorted(d for d in descriptions(link) if d.startswith("typed with both down")) == [
+            "typed with both down 0", "typed with both down 1"]  # fmt: skip
     finally:
         await link.close()
 
