@@ -19,6 +19,7 @@ from hurrinet_tui.__main__ import (
     main,
     shell_from,
     token_from,
+    urls_from,
 )
 from hurrinet_tui.config import read_config
 from hurrinet_tui.link import Backoff, ServerLink
@@ -100,6 +101,19 @@ def test_the_options_reach_the_workstation(tmp_path, monkeypatch):
     never = build_workstation("ws://127.0.0.1:9/ws", "t0ken", Backoff(), compression=False,
                               shell=shell_for(["demo", "--idle-lock", "0"]))  # fmt: skip
     assert never.idle is None and never.theme == "textual-dark"
+
+
+def test_several_servers_reach_the_link_in_order(tmp_path):
+    config = tmp_path / "workstation.toml"
+    config.write_text('server = ["ws://127.0.0.1:9/ws", "ws://127.0.0.1:10/ws"]\n')
+    args = build_parser().parse_args(["connect", "--config", str(config)])
+    urls = urls_from(args.url, read_config(config))
+    app = build_workstation(urls, "t0ken", Backoff(), compression=False)
+    link = app.state.link
+    assert link.servers.urls == ("ws://127.0.0.1:9/ws", "ws://127.0.0.1:10/ws") and link.url == urls[0]
+    assert link.status.describe() == "Connecting to 127.0.0.1:9…"
+    one = build_workstation("ws://127.0.0.1:9/ws", "t0ken", Backoff(), compression=False).state.link
+    assert one.servers.urls == ("ws://127.0.0.1:9/ws",) and one.status.describe() == "Connecting…"  # as before
 
 
 @pytest.mark.parametrize(
