@@ -114,7 +114,11 @@ def template(directory: Path) -> Path:
 
 
 async def main(args: argparse.Namespace) -> None:
-    directory = Path(tempfile.mkdtemp(prefix="hurrinet-bench-failover-"))
+    with tempfile.TemporaryDirectory(prefix="hurrinet-bench-failover-") as folder:
+        await measure(args, Path(folder))
+
+
+async def measure(args: argparse.Namespace, directory: Path) -> None:
     seed = make_seed(template(directory), directory / "seed")
     rng = random.Random(13)
     async with two_servers(seed, directory) as (a, b):
