@@ -1,8 +1,10 @@
 """`hurrinet`: the dispatcher's workstation.
 
     hurrinet demo                 a local demo server with a hurricane scenario, and the workstation
-    hurrinet connect URL          the workstation against a real server (token: --token,
-                                  HURRINET_TOKEN, or `token` in ~/.config/hurrinet/workstation.toml)
+    hurrinet connect URL…         the workstation against a real server (token: --token,
+                                  HURRINET_TOKEN, or `token` in ~/.config/hurrinet/workstation.toml);
+                                  several URLs (or `server = [...]` in that file): it fails over
+                                  between them in that order
     hurrinet web --server URL     the workstation in a browser (http://127.0.0.1:8080 by default),
                                   each tab opening on a sign-in that asks its user for a token
 
@@ -19,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from server.protocol import version_line
 from .config import ConfigError, WorkstationConfig, config_file, idle_minutes, preferences_dir, read_config
 from .idle import DEFAULT_MINUTES
 from .link import Backoff, ServerLink
+from .reconnect import BadServerURL, server_urls
 
 
 def data_dir() -> Path:
@@ -67,8 +70,9 @@ def shell_from(args: argparse.Namespace, config: WorkstationConfig) -> Shell:
     return Shell(idle_lock_s=minutes * 60 or None, monochrome=args.monochrome, theme=theme)
 
 
-def build_workstation(url: str, token: str, backoff: Backoff, compression: bool, simulation: bool | None = None,
-                shell: Shell | None = None, explain: Callable[[], str | None] | None = None):  # fmt: skip
+def build_workstation(url: str | Sequence[str], token: str, backoff: Backoff, compression: bool,
+                      simulation: bool | None = None, shell: Shell | None = None,
+                      explain: Callable[[], str | None] | None = None):  # fmt: skip
     from .app import HurriNetApp  # Textual loads only when a screen is wanted
 
     shell = shell or Shell()
@@ -77,26 +81,44 @@ def build_workstation(url: str, token: str, backoff: Backoff, compression: bool,
                        config_theme=shell.theme, preferences_dir=preferences_dir(), lock_hint=shell.lock_hint)  # fmt: skip
 
 
-def run_workstation(url: str, token: str, backoff: Backoff, compression: bool, simulation: bool | None = None,
-                    shell: Shell | None = None, explain: Callable[[], str | None] | None = None) -> int:  # fmt: skip
+def run_workstation(url: str | Sequence[str], token: str, backoff: Backoff, compression: bool,
+                    simulation: bool | None = None, shell: Shell | None = None,
+                    explain: Callable[[], str | None] | None = None) -> int:  # fmt: skip
     app = build_workstation(url, token, backoff, compression, simulation, shell, explain)
     app.run()
     return app.return_code or 0
 
 
+def urls_from(given: list[str], config: WorkstationConfig) -> tuple[str, ...] | None:
+    """The servers to connect to: the URLs on the command line (spaces or commas between them),
+    else `server` in the config file; None when neither names one. A bad URL raises ConfigError."""
+    if not given:
+        return config.server
+    try:
+        return server_urls(given)
+    except BadServerURL as error:
+        raise ConfigError(str(error)) from None
+
+
 def _connect(args: argparse.Namespace) -> int:
     try:
         token = token_from(args.token, dict(os.environ), args.config)
-        shell = shell_from(args, read_config(args.config))
+        config = read_config(args.config)
+        shell = shell_from(args, config)
+        urls = urls_from(args.url, config)
     except ConfigError as error:
         print(f"hurrinet: {error}", file=sys.stderr)
+        return 2
+    if not urls:
+        print("hurrinet: no server; give its URL (ws://HOST:8765/ws, several to fail over between) or put "
+              f"`server = \"ws://…\"` in {args.config}", file=sys.stderr)  # fmt: skip
         return 2
     if not token:
         print("hurrinet: no token; give --token, set HURRINET_TOKEN, or put `token = \"…\"` in "
               f"{args.config}", file=sys.stderr)  # fmt: skip
         return 2
     backoff = Backoff(give_up_after=args.give_up_after)
-    return run_workstation(args.url, token, backoff, compression=not args.no_compression, shell=shell)
+    return run_workstation(urls, token, backoff, compression=not args.no_compression, shell=shell)
 
 
 class DemoServer:
@@ -253,7 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_shell_options(demo)
     demo.set_defaults(run=_demo)
     connect = commands.add_parser("connect", help="open the workstation against a server")
-    connect.add_argument("url", help="e.g. ws://dispatch.example:8765/ws")
+    connect.add_argument("url", nargs="*", metavar="URL",
+                         help="e.g. ws://dispatch.example:8765/ws; several (or `server` in the config file): "
+                              "fails over between them in that order")  # fmt: skip
     connect.add_argument("--token", help="bearer token (else HURRINET_TOKEN, else the config file)")
     connect.add_argument("--give-up-after", type=int, default=None, help="reconnect attempts before going offline")
     connect.add_argument("--no-compression", action="store_true", help="do not ask for permessage-deflate (LAN)")

@@ -2,6 +2,8 @@
 defaults; a user's own choices live in preferences/):
 
     token = "…"                  # for `hurrinet connect` when neither --token nor HURRINET_TOKEN
+    server = "ws://dispatch.example:8765/ws"   # for `hurrinet connect` without a URL; or a list,
+    # server = ["ws://a.example:8765/ws", "ws://b.example:8765/ws"]   failed over in that order
     theme = "monochrome"         # default, monochrome, ansi, or any Textual theme name
     idle_lock_minutes = 30       # 0 turns the idle lock off
 """
@@ -13,6 +15,8 @@ import os
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+from .reconnect import BadServerURL, server_urls
 
 
 class ConfigError(ValueError):
@@ -37,6 +41,7 @@ class WorkstationConfig:
     token: str | None = None
     theme: str | None = None
     idle_lock_minutes: float | None = None
+    server: tuple[str, ...] | None = None  # the server URLs, in the order to fail over between them
 
 
 def idle_minutes(value: object, where: str) -> float:
@@ -73,4 +78,18 @@ def read_config(path: Path) -> WorkstationConfig:
     minutes = data.get("idle_lock_minutes")
     if minutes is not None:
         minutes = idle_minutes(minutes, f"{path}: idle_lock_minutes")
-    return WorkstationConfig(data.get("token"), data.get("theme"), minutes)
+    servers = data.get("server")
+    if servers is not None:
+        servers = servers_from(servers, f"{path}: server")
+    return WorkstationConfig(data.get("token"), data.get("theme"), minutes, servers)
+
+
+def servers_from(value: object, where: str) -> tuple[str, ...]:
+    """`server`: one URL, as before, or a list of them (a workstation fails over in that order)."""
+    urls = [value] if isinstance(value, str) else value
+    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+        raise ConfigError(f"{where} must be a URL or a list of URLs, not {value!r}")
+    try:
+        return server_urls(urls)
+    except BadServerURL as error:
+        raise ConfigError(f"{where}: {error}") from None

@@ -9,6 +9,9 @@ status and what changed. The rules it keeps (design.md, "Client"):
 - a command keeps its `command_id` in the outbox until its result arrives and is resent after
   a resume — the server answers a repeated id with the stored result, so it applies once;
 - a `seq` gap means the replica is wrong: drop the connection and resume from the last good seq;
+- given several server URLs, a failed probe or an ended session moves on to the next one (round
+  robin, same backoff) and resumes there with `last_seq`; a refused token stays a hard error
+  (docs/failover.md);
 - a heartbeat: pings every couple of seconds, silence shown as degraded within seconds and, when
   long, the connection dropped and cheap probes started (reconnect.py), so a link that died
   without closing is noticed and left, and the link's return is noticed within a probe or two.
@@ -22,7 +25,7 @@ import gc
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -35,12 +38,16 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from server import protocol
 
 from .outbox import Entry, Outbox, OutboxFull, Row, describe
-from .reconnect import Backoff, LinkTiming, endpoint, probe, reason_for
+from .reconnect import Backoff, LinkTiming, Retries, Servers, probe, reason_for, server_name
 from .replica import Replica, SeqGap, Update
 
 log = logging.getLogger("hurrinet.link")
 
 __all__ = ["Backoff", "CommandFailed", "LinkState", "LinkStatus", "LinkTiming", "ServerLink"]
+
+# How long "failed over from …" stays on the status line after the link moved to another server:
+# long enough to be seen by someone who looked away, short enough not to become wallpaper.
+FAILOVER_SHOWN_S = 600.0
 
 
 class LinkState(StrEnum):
@@ -60,27 +67,46 @@ class LinkStatus:
     user: str | None = None
     role: str | None = None
     last_heard: float | None = None  # wall-clock time (time.time()) of the last byte from the server
+    # Only with several server URLs (one URL: the line reads as it always did): host:port of the
+    # server it is on, or will try next; and, once it moved, where from and when (time.time()).
+    server: str | None = None
+    failed_over_from: str | None = None
+    failed_over_at: float | None = None
 
     @property
     def connected(self) -> bool:
         return self.state is LinkState.CONNECTED
+
+    def failover_shown(self, now: float | None) -> bool:
+        """Whether the line still says it failed over (for FAILOVER_SHOWN_S; always without `now`)."""
+        if self.failed_over_from is None or self.failed_over_at is None:
+            return False
+        return now is None or now - self.failed_over_at < FAILOVER_SHOWN_S
 
     def describe(self, now: float | None = None) -> str:
         """One line for the status bar; with `now` (time.time()), also when it last heard the server."""
         heard = ""
         if now is not None and self.last_heard is not None and (self.degraded or not self.connected):
             heard = f" · last heard {ago(now - self.last_heard)}"
+        to = f" to {self.server}" if self.server else ""
         if self.state is LinkState.CONNECTED:
+            moved = ""
+            if self.failover_shown(now):
+                when = f" {ago(now - self.failed_over_at)}" if now is not None else ""
+                moved = f" · failed over from {self.failed_over_from}{when}"
             if not self.degraded:
-                return "Connected"
-            return f"Connected — degraded: {self.reason}{heard}" if self.reason else f"Connected — degraded{heard}"
+                return f"Connected{to}{moved}"
+            degraded = f"Connected{to} — degraded: {self.reason}" if self.reason else f"Connected{to} — degraded"
+            return f"{degraded}{heard}{moved}"
         why = f": {self.reason}" if self.reason else ""
         if self.state is LinkState.RECONNECTING:
             wait = f" in {self.retry_in:.0f} s" if self.retry_in is not None else ""
-            return f"Disconnected — reconnecting{wait} (attempt {self.attempt}){why}{heard}"
+            # With several servers, the next one named in few words: the reason names the last.
+            doing = f"trying {self.server}" if self.server else "reconnecting"
+            return f"Disconnected — {doing}{wait} (attempt {self.attempt}){why}{heard}"
         if self.state is LinkState.OFFLINE:
             return f"Offline{why}{heard}"
-        return f"Connecting…{why}"
+        return f"Connecting{to}…{why}"
 
 
 def ago(seconds: float) -> str:
@@ -135,7 +161,7 @@ class _HeardConnection(ClientConnection):
 class ServerLink:
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         token: str,
         replica: Replica | None = None,
         *,
@@ -147,22 +173,27 @@ class ServerLink:
         outbox_limit: int | None = None,
         explain: Callable[[], str | None] | None = None,
     ) -> None:
-        """`explain`: asked when the link goes down, for a reason the link cannot see itself
+        """`url`: one server, or several to fail over between in that order (round robin).
+        `explain`: asked when the link goes down, for a reason the link cannot see itself
         (`hurrinet demo`: "the demo server stopped"); None when it knows nothing better."""
-        self.url, self.token = url, token
+        self.servers = Servers([url] if isinstance(url, str) else url)
+        self.token = token
         self.replica = replica or Replica()
         self.backoff = backoff or Backoff()
         self.timing = timing or LinkTiming()
         self.rng = rng or random.Random()
+        self.retries = Retries(self.servers, self.backoff, self.rng)
         self.compression = compression
         self.new_id = new_id
         self.explain = explain
-        self.status = LinkStatus()
+        self.status = LinkStatus(server=self._server_shown())
         self.status_listeners: list[Callable[[LinkStatus], None]] = []
         self.update_listeners: list[Callable[[Update], None]] = []
         self.outbox_listeners: list[Callable[[], None]] = []  # told when a command waits, goes or fails
         self.delays: list[float] = []  # every backoff delay chosen, for the curious (and tests)
         self.welcome_modes: list[str] = []  # "snapshot" or "replay", one per session
+        self.sessions_on: list[str] = []  # the URL of every welcomed session, in order (tests, bench)
+        self._on: str | None = None  # the URL of the server the link was last connected to
         self._welcome: dict[str, Any] | None = None
         self.outbox = Outbox() if outbox_limit is None else Outbox(outbox_limit)
         self.own_ids: set[str] = set()  # our command ids: their events are ours, not the room's
@@ -173,6 +204,14 @@ class ServerLink:
         self._retry = asyncio.Event()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        """The server the link is on, or will try next."""
+        return self.servers.current
+
+    def _server_shown(self) -> str | None:
+        return server_name(self.url) if self.servers.several else None
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self) -> asyncio.Task[None]:
@@ -197,46 +236,42 @@ class ServerLink:
 
     async def run(self) -> None:
         """Sessions while the server lets us; between them, probes after full-jitter delays until
-        one is answered. `attempt` counts failures since the link was last up; `failed_sessions`
-        those sessions that failed although their probe passed (they get the long backoff)."""
-        attempt, failed_sessions, reason = 0, 0, ""
+        one is answered; the rules of when, and on which server, are `Retries` (reconnect.py)."""
+        retries, reason = self.retries, ""
         while not self._closed:
-            if attempt:
-                if self.backoff.give_up_after is not None and attempt > self.backoff.give_up_after:
-                    self._set_status(state=LinkState.OFFLINE, attempt=attempt - 1, retry_in=None, degraded=False,
-                                     reason=f"gave up after {attempt - 1} attempts ({reason}); ^R retries")  # fmt: skip
+            if retries.waiting:
+                if retries.gave_up:
+                    tried = retries.attempt - 1
+                    self._set_status(state=LinkState.OFFLINE, attempt=tried, retry_in=None, degraded=False,
+                                     reason=f"gave up after {tried} attempts ({reason}); ^R retries")  # fmt: skip
                     await self._wait_for_retry(None)
-                    attempt, failed_sessions = 0, 0
+                    retries.reset()
                     continue
-                if failed_sessions:
-                    delay = self.backoff.delay(failed_sessions, self.rng)
-                else:
-                    delay = self.backoff.probe_delay(attempt, self.rng)
+                delay = retries.delay()
                 self.delays.append(delay)
-                self._set_status(state=LinkState.RECONNECTING, attempt=attempt, retry_in=delay, degraded=False,
-                                 reason=self._explained(reason))  # fmt: skip
+                self._set_status(state=LinkState.RECONNECTING, attempt=retries.attempt, retry_in=delay, degraded=False,
+                                 reason=self._explained(reason), server=self._server_shown())  # fmt: skip
                 asked = await self._wait_for_retry(delay)
                 if self._closed:
                     break
                 problem = None if asked else await probe(self.url, self.timing.probe_timeout)
                 if problem is not None:
-                    reason, attempt = problem, attempt + 1
+                    reason = problem
+                    retries.probe_failed()
                     continue
-            probed = attempt > 0
+            probed = retries.waiting
             outcome = await self._one_session()
             if outcome is None:  # resync: at once, the server is there and our copy is what is wrong
                 continue
             was_up, reason, refused = outcome
             if self._closed:
                 break
-            if refused:  # retrying cannot help until someone fixes the token
+            if refused:  # retrying cannot help until someone fixes the token (on any server: one database)
                 self._set_status(state=LinkState.OFFLINE, retry_in=None, degraded=False, reason=reason)
                 await self._wait_for_retry(None)
-                attempt, failed_sessions = 0, 0
-            elif was_up:
-                attempt, failed_sessions = 1, 0
-            else:
-                attempt, failed_sessions = attempt + 1, failed_sessions + probed
+                retries.reset()
+                continue
+            retries.session_ended(was_up, probed)
 
     async def _one_session(self) -> tuple[bool, str, bool] | None:
         """Run a session to its end: (whether it was up, welcomed and lasting, why it ended,
@@ -270,9 +305,8 @@ class ServerLink:
         connection = self._connection
         if connection is None or connection.close_code is None:
             return None
-        host, port, _ = endpoint(self.url)
         said = f": {connection.close_reason}" if connection.close_reason else ""
-        return f"{host}:{port} closed the connection (code {connection.close_code}{said})"
+        return f"{server_name(self.url)} closed the connection (code {connection.close_code}{said})"
 
     def _explained(self, reason: str) -> str:
         better = self.explain() if self.explain is not None else None
@@ -335,6 +369,7 @@ class ServerLink:
             self._snapshot_part(frame)
         elif kind == "welcome":
             self.welcome_modes.append(frame["mode"])
+            self.sessions_on.append(self.url)
             self._welcome = frame
             if frame["mode"] == "snapshot":
                 self.replica.begin_snapshot(frame["seq"])
@@ -345,10 +380,16 @@ class ServerLink:
             log.warning("unexpected frame %s", str(frame)[:200])
 
     def _connected(self) -> None:
-        """Connected once the state is whole: right after a replay, after a snapshot's last part."""
+        """Connected once the state is whole: right after a replay, after a snapshot's last part.
+        On another server than last time, that is a failover: the line says where from and when."""
         welcome = self._welcome or {}
-        self._set_status(state=LinkState.CONNECTED, attempt=0, retry_in=None, reason="",
-                         user=welcome.get("user"), role=welcome.get("role"))  # fmt: skip
+        moved = {}
+        if self._on is not None and self._on != self.url:
+            moved = {"failed_over_from": server_name(self._on), "failed_over_at": time.time()}
+            log.info("failed over from %s to %s", self._on, self.url)
+        self._on = self.url
+        self._set_status(state=LinkState.CONNECTED, attempt=0, retry_in=None, reason="", server=self._server_shown(),
+                         user=welcome.get("user"), role=welcome.get("role"), **moved)  # fmt: skip
 
     def _snapshot_part(self, frame: dict[str, Any]) -> None:
         """Paint what has arrived, and ask for more: the server sends a few parts at a time, so

@@ -7,6 +7,10 @@ Two kinds of attempt (docs/workstation.md, "Back after an outage"):
   anything, and it tells "refused" from "bad host" from "no answer";
 - a **session** (websocket handshake, token, hello, welcome): only once a probe got an answer.
   A server that answers probes but fails sessions gets the long full-jitter backoff.
+
+Several servers (docs/failover.md): every failed probe or ended session moves on to the next URL
+(`Servers`, round robin); the backoff counts attempts across all of them, so a room of
+workstations whose servers are all down still spreads its retries out.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import errno
 import random
 import socket
 import ssl
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -67,6 +72,105 @@ def endpoint(url: str) -> tuple[str, int, bool]:
     parts = urlsplit(url)
     secure = parts.scheme == "wss"
     return parts.hostname or "localhost", parts.port or (443 if secure else 80), secure
+
+
+def server_name(url: str) -> str:
+    """host:port, as the status bar names a server (IPv6 in brackets)."""
+    host, port, _ = endpoint(url)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class BadServerURL(ValueError):
+    pass
+
+
+def server_urls(urls: Iterable[str]) -> tuple[str, ...]:
+    """The URLs to fail over between, in order: each ws:// or wss:// with a host; commas also
+    separate (`ws://a/ws,ws://b/ws`); a repeated URL is kept once. Raises BadServerURL naming it."""
+    found: list[str] = []
+    for given in urls:
+        for url in (part.strip() for part in given.split(",")):
+            if not url:
+                continue
+            parts = urlsplit(url)
+            if parts.scheme not in ("ws", "wss") or not parts.hostname:
+                raise BadServerURL(f"not a server URL: {url!r} (expected ws://HOST:PORT/ws or wss://…)")
+            try:
+                _ = parts.port  # raises on a port that is not a number
+            except ValueError:
+                raise BadServerURL(f"not a server URL: {url!r} (the port is not a number)") from None
+            if url not in found:
+                found.append(url)
+    if not found:
+        raise BadServerURL("no server URL given")
+    return tuple(found)
+
+
+class Servers:
+    """The servers a link may use and the one it is on: round robin, one step per failure. A
+    failed server comes round again after the others (it may be back by then), never skipped."""
+
+    def __init__(self, urls: Iterable[str]) -> None:
+        self.urls = tuple(urls)
+        if not self.urls:
+            raise ValueError("a link needs at least one server URL")
+        self.index = 0
+
+    @property
+    def current(self) -> str:
+        return self.urls[self.index]
+
+    @property
+    def several(self) -> bool:
+        return len(self.urls) > 1
+
+    def fail_over(self) -> str:
+        """Move to the next server (the same one when there is only one) and return its URL."""
+        self.index = (self.index + 1) % len(self.urls)
+        return self.current
+
+
+class Retries:
+    """The reconnect rules without I/O: which server next, how long to wait first, when to give
+    up. `attempt` counts failures since the link was last up (on any server); `failed_sessions`
+    the sessions that failed although their probe had passed (they get the long backoff)."""
+
+    def __init__(self, servers: Servers, backoff: Backoff, rng: random.Random) -> None:
+        self.servers, self.backoff, self.rng = servers, backoff, rng
+        self.attempt = 0
+        self.failed_sessions = 0
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the next session waits for a delay and a probe (not the first, not a retry asked for)."""
+        return self.attempt > 0
+
+    @property
+    def gave_up(self) -> bool:
+        return self.backoff.give_up_after is not None and self.attempt > self.backoff.give_up_after
+
+    def delay(self) -> float:
+        if self.failed_sessions:
+            return self.backoff.delay(self.failed_sessions, self.rng)
+        return self.backoff.probe_delay(self.attempt, self.rng)
+
+    def probe_failed(self) -> None:
+        self.attempt += 1
+        self.servers.fail_over()
+
+    def session_ended(self, was_up: bool, probed: bool) -> None:
+        """A session ended for any reason but a refused token or a resync: down, shutting down
+        (1001), silent, or dropping us. The next server may serve us; a session that was up
+        starts the count afresh, one that failed after its probe passed gets the long backoff."""
+        self.servers.fail_over()
+        if was_up:
+            self.attempt, self.failed_sessions = 1, 0
+        else:
+            self.attempt, self.failed_sessions = self.attempt + 1, self.failed_sessions + probed
+
+    def reset(self) -> None:
+        """The dispatcher asked to try again (after offline): at once, on the server it is at."""
+        self.attempt, self.failed_sessions = 0, 0
 
 
 def reason_for(error: BaseException, url: str) -> str:

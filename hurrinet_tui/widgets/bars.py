@@ -47,7 +47,8 @@ class HeaderBar(Widget):
 
 class StatusBar(Widget):
     """Connection (connected / reconnecting / offline) and why, normal or degraded, when the
-    server was last heard from, and the keys."""
+    server was last heard from, and the keys; with several servers, which one (host:port) and,
+    for a while after the link moved, where from and when (LinkStatus.describe)."""
 
     status: reactive[LinkStatus] = reactive(LinkStatus, always_update=True)
     note: reactive[str] = reactive("")  # e.g. the demo's simulation state: shown only while connected
@@ -61,13 +62,17 @@ class StatusBar(Widget):
         self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
-        # "last heard 12 s ago" moves on its own while the link is down or degraded.
-        if self.status.degraded or not self.status.connected:
+        # "last heard 12 s ago" moves on its own while the link is down or degraded, and so does
+        # "failed over from … 40 s ago" until it has left the line (a tick or two after it expires).
+        status, now = self.status, self.clock()
+        if status.degraded or not status.connected or status.failover_shown(now - 2.0):
             self.refresh()
+            self.set_class(status.connected and status.failover_shown(now), "-failed-over")
 
     def watch_status(self, status: LinkStatus) -> None:
         self.set_class(status.state in (LinkState.RECONNECTING, LinkState.OFFLINE), "-down")
         self.set_class(status.connected and status.degraded, "-degraded")
+        self.set_class(status.connected and status.failover_shown(self.clock()), "-failed-over")
 
     def render(self) -> Text:
         status = self.status

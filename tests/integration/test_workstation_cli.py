@@ -19,6 +19,7 @@ from hurrinet_tui.__main__ import (
     main,
     shell_from,
     token_from,
+    urls_from,
 )
 from hurrinet_tui.config import read_config
 from hurrinet_tui.link import Backoff, ServerLink
@@ -37,6 +38,15 @@ def test_connect_without_any_token_says_where_to_put_one(tmp_path, capsys, monke
     monkeypatch.delenv("HURRINET_TOKEN", raising=False)
     assert main(["connect", "ws://127.0.0.1:9/ws", "--config", str(tmp_path / "none.toml")]) == 2
     assert "HURRINET_TOKEN" in capsys.readouterr().err
+
+
+def test_connect_without_a_server_or_with_a_bad_url_says_what_to_give(tmp_path, capsys):
+    config = tmp_path / "none.toml"
+    assert main(["connect", "--token", "t", "--config", str(config)]) == 2
+    error = capsys.readouterr().err
+    assert "no server" in error and "ws://HOST:8765/ws" in error and str(config) in error
+    assert main(["connect", "ws://127.0.0.1:9/ws", "http://127.0.0.1:9/ws", "--token", "t", "--config", str(config)]) == 2
+    assert "not a server URL: 'http://127.0.0.1:9/ws'" in capsys.readouterr().err
 
 
 def test_the_demo_server_starts_fresh_serves_the_storm_and_stops(tmp_path):
@@ -93,6 +103,19 @@ def test_the_options_reach_the_workstation(tmp_path, monkeypatch):
     assert never.idle is None and never.theme == "textual-dark"
 
 
+def test_several_servers_reach_the_link_in_order(tmp_path):
+    config = tmp_path / "workstation.toml"
+    config.write_text('server = ["ws://127.0.0.1:9/ws", "ws://127.0.0.1:10/ws"]\n')
+    args = build_parser().parse_args(["connect", "--config", str(config)])
+    urls = urls_from(args.url, read_config(config))
+    app = build_workstation(urls, "t0ken", Backoff(), compression=False)
+    link = app.state.link
+    assert link.servers.urls == ("ws://127.0.0.1:9/ws", "ws://127.0.0.1:10/ws") and link.url == urls[0]
+    assert link.status.describe() == "Connecting to 127.0.0.1:9…"
+    one = build_workstation("ws://127.0.0.1:9/ws", "t0ken", Backoff(), compression=False).state.link
+    assert one.servers.urls == ("ws://127.0.0.1:9/ws",) and one.status.describe() == "Connecting…"  # as before
+
+
 @pytest.mark.parametrize(
     "value, problem",
     [("-1", "0 (never lock) or more minutes"), ("soon", "must be a number of minutes"), ("inf", "number of minutes")],
@@ -114,7 +137,8 @@ def test_a_bad_idle_lock_option_is_refused_by_name(value, problem, capsys):
         ("theme = 3\n", "theme must be a non-empty string"),
         ('token = ""\n', "token must be a non-empty string"),
         ("idle_lock_minutes = \n", "Invalid value"),
-        ('tokn = "t"\n', "unknown setting tokn (known: token, theme, idle_lock_minutes)"),
+        ('tokn = "t"\n', "unknown setting tokn (known: token, theme, idle_lock_minutes, server)"),
+        ('server = "localhost:8765"\n', "server: not a server URL: 'localhost:8765'"),
         ("idle_lock = 5\ncolour = 1\n", "unknown settings colour, idle_lock"),
     ],
 )
