@@ -23,10 +23,11 @@ from pydantic import ValidationError
 
 from server import protocol
 from server.app import wire
-from server.app.handlers import HANDLERS
+from server.app.handlers import HANDLERS, READERS
 from server.domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
 from server.domain.roles import check_allowed, check_own_unit
 from server.domain.world import SYSTEM, Actor, AlertRequest, Change, World
+from server.storage.archive import Archive, default_url
 from server.storage.store import Store, WriteSet, user_key
 
 log = logging.getLogger(__name__)
@@ -134,9 +135,12 @@ class CommandRunner:
         store: Store,
         clock: Clock | None = None,
         new_id: Callable[[], str] = nanoid.generate,
+        archive: Archive | None = None,
     ) -> None:
         self.world = world
         self.store = store
+        # Ended incidents moved out of the live state (docs/archive.md); read by READERS.
+        self.archive = archive or Archive(default_url(store.engine.url.render_as_string(hide_password=False)))
         self.clock = clock or Clock()
         self.new_id = new_id
         # Ids answered so far (the table is the truth; this spares a read per new command) and
@@ -294,6 +298,9 @@ class CommandRunner:
         if spec.control or spec.account:
             raise UnknownCommand(f"{name} is answered by the hub, not the runner", command=name)
         change = Change(self.world, now, self.new_id, actor)
+        reader = READERS.get(name)
+        if reader is not None:
+            return change, reader(change, parsed, self.archive)
         return change, HANDLERS[name](change, parsed)
 
 

@@ -69,11 +69,19 @@ class LiveSnapshot:
             if world.units[unit_id].active:
                 self.blobs["units"][unit_id] = _dumps(encode["unit"](world.unit_status[unit_id]))
         for call_id in change.changed("calls"):
-            self.blobs["calls"][call_id] = _dumps(encode["call"](world.calls[call_id]))
+            call = world.calls.get(call_id)
+            if call is None:  # archived
+                self.blobs["calls"].pop(call_id, None)
+            else:
+                self.blobs["calls"][call_id] = _dumps(encode["call"](call))
         for resource_id in change.changed("resources"):
             self.blobs["resources"][resource_id] = _dumps(encode["resource"](world.resources[resource_id]))
         for incident_id in change.changed("incidents"):
-            incident = world.incidents[incident_id]
+            incident = world.incidents.get(incident_id)
+            if incident is None:  # archived
+                self.blobs["incidents"].pop(incident_id, None)
+                self.logs.pop(incident_id, None)
+                continue
             self.blobs["incidents"][incident_id] = _dumps(encode["incident"](incident))
             if incident.state is IncidentState.ENDED:
                 self.logs.pop(incident_id, None)

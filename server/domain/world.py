@@ -78,9 +78,15 @@ class World:
         return self.units.get(unit_id) if unit_id else None
 
     def apply(self, change: Change) -> None:
-        """Install a committed change's overlay and advance the event sequence."""
+        """Install a committed change's overlay and advance the event sequence; an overlay
+        value of None removes the entity (archived)."""
         for kind, overlay in change.overlays():
-            getattr(self, kind).update(overlay)
+            table = getattr(self, kind)
+            for key, value in overlay.items():
+                if value is None:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
         self.seq += len(change.events)
 
 
@@ -117,13 +123,12 @@ class Change:
         return (kind for kind, overlay in self._overlay.items() if overlay)
 
     def changed(self, kind: str) -> dict[str, Any]:
+        """The entities of `kind` this change wrote, by id; None for one it removed."""
         return self._overlay[kind]
 
     def _get(self, kind: str, key: str, label: str) -> Any:
         overlay = self._overlay[kind]
-        if key in overlay:
-            return overlay[key]
-        found = getattr(self.world, kind).get(key)
+        found = overlay[key] if key in overlay else getattr(self.world, kind).get(key)
         if found is None:
             raise NotFound(f"no {label} {key!r}", **{f"{label}_id": key})
         return found
@@ -147,7 +152,7 @@ class Change:
     def all_incidents(self) -> Iterator[Incident]:
         """Every incident as this change sees it (its own versions first)."""
         overlay = self._overlay["incidents"]
-        yield from overlay.values()
+        yield from (i for i in overlay.values() if i is not None)
         yield from (i for key, i in self.world.incidents.items() if key not in overlay)
 
     def unit(self, callsign: str) -> Unit:
@@ -179,6 +184,13 @@ class Change:
         self._put("unit_status", status.unit_id, status)
         self.status_history.append(status)
         return status
+
+    def remove_incident(self, incident_id: str) -> None:
+        """The incident leaves the live state (archived): None in the overlay means removed."""
+        self._put("incidents", incident_id, None)
+
+    def remove_call(self, call_id: str) -> None:
+        self._put("calls", call_id, None)
 
     def emit(self, name: str, **entities: Any) -> None:
         self.events.append(Event(name, {k: v for k, v in entities.items() if v is not None}))

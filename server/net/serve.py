@@ -29,6 +29,7 @@ from server.net.alerts import (
     target_configs,
 )
 from server.net.alerts.ack import PREFIX
+from server.net.archiver import Archiver
 from server.net.eido_feed import EidoFeed
 from server.net.hub import Hub
 from server.storage.database import checkpoint
@@ -41,6 +42,7 @@ MAX_MESSAGE_BYTES = 1024 * 1024  # larger frames close the connection; 64 KiB–
 class Running:
     hub: Hub
     server: Server
+    archiver: Archiver
 
     @property
     def port(self) -> int:
@@ -71,7 +73,7 @@ def _base_url(settings: Settings, port: int) -> str:
 async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Running]:
     """The server listening on settings.host/port (port 0: any free port) until the block ends."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    runner = open_runner(settings.database, settings.reference_dir, clock=clock)
+    runner = open_runner(settings.database, settings.reference_dir, clock=clock, archive_url=settings.archive_url)
     links = AckLinks(load_secret(settings.data_dir), settings.ack_link_ttl_s)
     try:
         delivery = _delivery(settings, runner, links)
@@ -82,6 +84,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     # Acknowledgements go through the hub's own path, as a simulated acknowledgement does.
     hub.pages[PREFIX] = AckPage(links, lambda: runner.world, runner.clock.now, hub._acknowledge)
     feed = EidoFeed.attach(hub)
+    archiver = Archiver(runner, hub.flush, hub._run_system, settings.archive_interval_s)
     server = await serve(
         hub.handler,
         settings.host,
@@ -92,12 +95,14 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     )
     links.base_url = _base_url(settings, server.sockets[0].getsockname()[1])
     hub.start()  # timers and unanswered alerts, from the stored state (the links need the URL)
+    archiver.start()
     _return_freed_memory()
     log.info("listening on %s:%s, database %s, acknowledgement links under %s%s", settings.host,
              server.sockets[0].getsockname()[1], settings.database.split("://")[0], links.base_url, PREFIX)  # fmt: skip
     try:
-        yield Running(hub, server)
+        yield Running(hub, server, archiver)
     finally:
+        await archiver.stop()
         hub.cancel_timers()
         await delivery.close()
         server.close(close_connections=False)
@@ -106,6 +111,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         await server.wait_closed()
         checkpoint(runner.store.engine)
         runner.store.engine.dispose()
+        runner.archive.dispose()
         log.info("stopped; WAL checkpointed")
 
 
