@@ -124,6 +124,12 @@ class Archive:
         self.version = 0  # bumped by every write in this process: kept tables (statistics) rebuild
 
     @property
+    def where(self) -> str:
+        """The archive as an operator names it (no password)."""
+        url = make_url(self.url)
+        return url.database or "memory" if not self.schema else f"schema {self.schema} of {url.render_as_string()}"
+
+    @property
     def engine(self) -> Engine:
         if self._engine is None:
             engine = make_engine(self.url)
