@@ -154,7 +154,8 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     """The after-action figures of the incidents in the database, written to stdout or a file."""
-    from server.advice.stats_query import stats_query
+    from server.advice.stats_query import live_table, stats_query
+    from server.app.archive_stats import archive_source
     from server.app.bootstrap import open_runner
     from server.app.report import render
 
@@ -173,15 +174,17 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     settings = _settings(args)  # the same database and reference data `serve` uses
     try:
-        runner = open_runner(settings.database, settings.reference_dir)
+        runner = open_runner(settings.database, settings.reference_dir, archive_url=settings.archive_url)
     except ReferenceFileError as error:
         print(f"reference data: {error}", file=sys.stderr)
         return 1
     try:
         world = runner.world
-        figures = stats_query(world, runner.clock.now(), start, end)
+        sources = (live_table, archive_source(runner.archive))  # archived incidents count too
+        figures = stats_query(world, runner.clock.now(), start, end, sources=sources)
     finally:
         runner.store.engine.dispose()
+        runner.archive.dispose()
     text = render(figures, args.format, f"After-action report: {world.deployment.name}")
     if args.output:
         args.output.write_text(text, encoding="utf-8")

@@ -12,8 +12,9 @@ from typing import Any
 
 from server import protocol as p
 from server.advice import recommendations
-from server.advice.stats_query import stats_query
+from server.advice.stats_query import live_table, stats_query
 from server.app import lookups, wire
+from server.app.archive_stats import archive_source
 from server.domain import shapes
 from server.domain.errors import NotFound
 from server.domain.operations import archive as archival
@@ -221,7 +222,8 @@ def incident_log(ch: Change, a: p.IncidentRef, archive: Archive) -> Value:
 
 
 def stats(ch: Change, a: p.Stats, archive: Archive) -> Value:
-    return stats_query(ch.world, ch.now, p.parse_iso(a.from_), p.parse_iso(a.to), a.by)
+    sources = (live_table, archive_source(archive))  # live and archived alike (domain.md § Statistics)
+    return stats_query(ch.world, ch.now, p.parse_iso(a.from_), p.parse_iso(a.to), a.by, sources)
 
 
 def incident_archive(ch: Change, a: p.IncidentArchive) -> Value:

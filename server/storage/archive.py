@@ -11,7 +11,7 @@ that stopped between the archive's commit and the live removal is simply finishe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -121,7 +121,9 @@ class Archive:
         self._engine: Engine | None = None
         # PostgreSQL keeps the archive in a schema of its own; SQLite in its own file.
         self.schema = schema if schema is not None else (SCHEMA if make_url(url).get_backend_name() != "sqlite" else "")
-        self.version = 0  # bumped by every write in this process: kept tables (statistics) rebuild
+        # Told of every batch this process archived, once committed (possibly from a thread):
+        # the statistics' kept table adds them instead of reading the whole archive again.
+        self.listeners: list[Callable[[Archivable], None]] = []
 
     @property
     def where(self) -> str:
@@ -171,7 +173,8 @@ class Archive:
             for table, batch in rows.items():
                 if batch:
                     conn.execute(table.insert(), batch)
-        self.version += 1
+        for listener in self.listeners:
+            listener(items)
 
     @staticmethod
     def _incident_rows(rows: dict[sa.Table, list[dict[str, Any]]], incident: Incident, calls: Iterable[Call],

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from server.app import wire
 from server.app.bootstrap import open_runner
 from server.domain.operations.archive import archivable
+from server.domain.world import Actor
 from server.net.archiver import archive_now, removal_args
+from server.storage.archive import Archive
 from server.storage.database import sqlite_url
 from tests.support.desk import CASTRIES_SQUARE, Desk
 
@@ -179,3 +181,26 @@ def test_search_filters(desk):
     found = desk.ok("archive.search", limit=1)
     assert len(found["incidents"]) == 1 and found["more"] is True
     assert found["incidents"][0]["archived_at"] and "units" not in found["incidents"][0]
+
+
+def test_statistics_cover_archived_incidents_once(desk):
+    worked_incident(desk)
+    supervisor = Actor("sup-1", "supervisor")
+    stats = lambda: desk.send("stats", actor=supervisor).result  # noqa: E731
+    live = stats()
+    assert live["incidents"] == 1 and live["stages"]["travel"]["count"] == 1
+    desk.clock.advance(DAY.total_seconds() + 60)
+    assert stats()["stages"] == live["stages"]
+    # In both places (the live removal not yet done): counted once.
+    desk.runner.archive.put(archivable(desk.world, desk.clock.now(), DAY), desk.clock.now())
+    assert stats()["incidents"] == 1
+    archive_now(desk.runner, DAY)
+    assert desk.world.incidents == {}
+    figures = stats()
+    assert figures["incidents"] == 1 and figures["stages"] == live["stages"]
+    # A restart reads the archive from its file.
+    second = desk.ok("incident.create", description="a second one, live")["incident_id"]
+    desk.clock.advance(1)
+    desk.runner.archive.dispose()
+    desk.runner.archive = Archive(desk.runner.archive.url)
+    assert stats()["incidents"] == 2 and second in desk.world.incidents
