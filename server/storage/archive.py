@@ -11,6 +11,7 @@ that stopped between the archive's commit and the live removal is simply finishe
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,7 @@ from server.domain.location import Location
 from server.domain.operations.archive import Archivable
 from server.domain.resources import ResourceType
 from server.storage import models as m
-from server.storage.database import make_engine
+from server.storage.database import checkpoint, make_engine
 from server.storage.store import call_row, incident_row, incident_unit_row, log_row
 
 SCHEMA = "hurrinet_archive"  # PostgreSQL: the archive's own schema in the live database
@@ -119,6 +120,7 @@ class Archive:
     def __init__(self, url: str, schema: str | None = None) -> None:
         self.url = url
         self._engine: Engine | None = None
+        self._opening = threading.Lock()  # the archiver's thread and a query may both open it first
         # PostgreSQL keeps the archive in a schema of its own; SQLite in its own file.
         self.schema = schema if schema is not None else (SCHEMA if make_url(url).get_backend_name() != "sqlite" else "")
         # Told of every batch this process archived, once committed (possibly from a thread):
@@ -134,23 +136,30 @@ class Archive:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            engine = make_engine(self.url)
-            if self.schema:
-                with engine.begin() as conn:
-                    conn.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
-                engine = engine.execution_options(schema_translate_map={None: self.schema})
-            metadata.create_all(engine)
-            with engine.begin() as conn:
-                found = conn.execute(sa.select(META.c.value).where(META.c.key == "version")).scalar_one_or_none()
-                if found is None:
-                    conn.execute(META.insert(), {"key": "version", "value": str(VERSION)})
-                elif int(found) > VERSION:
-                    raise RuntimeError(f"the archive at {self.url} is of version {found}; this server reads {VERSION}")
-            self._engine = engine
+            with self._opening:
+                if self._engine is None:
+                    self._engine = self._open()
         return self._engine
+
+    def _open(self) -> Engine:
+        engine = make_engine(self.url)
+        if self.schema:
+            with engine.begin() as conn:
+                conn.execute(sa.schema.CreateSchema(self.schema, if_not_exists=True))
+            engine = engine.execution_options(schema_translate_map={None: self.schema})
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            found = conn.execute(sa.select(META.c.value).where(META.c.key == "version")).scalar_one_or_none()
+            if found is None:
+                conn.execute(META.insert(), {"key": "version", "value": str(VERSION)})
+            elif int(found) > VERSION:
+                engine.dispose()
+                raise RuntimeError(f"the archive at {self.where} is of version {found}; this server reads {VERSION}")
+        return engine
 
     def dispose(self) -> None:
         if self._engine is not None:
+            checkpoint(self._engine)  # a stopped server leaves its archive file whole, as the live one
             self._engine.dispose()
             self._engine = None
 
