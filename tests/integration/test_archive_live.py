@@ -23,13 +23,19 @@ def reference_archiving_after(directory: Path, seconds: float) -> Path:
     return directory
 
 
-async def ended_incident(client: Client) -> tuple[str, str]:
+async def ended_incident(client: Client, units: bool = False, water: str = "") -> tuple[str, str]:
     call = (await client.ok("call.create", caller_name="Lucy Pierre", description="tree on the house",
                             location=CASTRIES_SQUARE))["call_id"]  # fmt: skip
     incident = (await client.ok("call.create_incident", call_id=call))["incident_id"]
     await client.ok("incident.update", incident_id=incident, incident_type="STRFIRE", incident_priority="C",
                     location=CASTRIES_SQUARE)  # fmt: skip
     await client.ok("incident.note", incident_id=incident, text="owner says nobody inside")
+    if units:  # a unit through its stages and a need with an allocation: every record an incident has
+        await client.ok("unit.set_state", unit="E2", state="available_radio")
+        await client.ok("unit.assign", incident_id=incident, units=["E2"], state="on_scene")
+        need = (await client.ok("incident.add_need", incident_id=incident, resource_type="WATER", quantity=2))["need_id"]
+        await client.ok("resource.allocate", resource_id=water, need_id=need, quantity=2)
+        await client.ok("unit.set_state", unit="E2", state="available_radio")
     await client.ok("incident.close", incident_id=incident)
     return incident, call
 
@@ -44,19 +50,26 @@ async def wire_form(client: Client, incident_id: str) -> dict:
 
 
 async def test_the_schedule_archives_tells_every_board_and_reads_back_whole_after_a_restart(template_db, tmp_path):
-    reference = reference_archiving_after(tmp_path / "reference", 1.5)
+    reference = reference_archiving_after(tmp_path / "reference", 4)
     data = tmp_path / "data"
     data.mkdir()
     async with live_server(template_db, data, reference_dir=reference, archive_interval_s=0.3) as server:
         client = await Client.open(server.port, server.tokens["dispatcher"])
         board = await Client.open(server.port, server.tokens["observer"])
-        incident, call = await ended_incident(client)
+        water = next(r.id for r in server.world.resources.values()
+                     if r.resource_type == "WATER" and r.free >= 2 and not r.out_of_service)  # fmt: skip
+        incident, call = await ended_incident(client, units=True, water=water)
         before = await wire_form(client, incident)
         assert before["log_entries"] and before["calls"][0]["caller_name"] == "Lucy Pierre"
-        while True:  # the next run after 1.5 s archives it; each frame waits at most 5 s
-            frame = await board.receive()
-            if frame.get("name") == "incident.archived":
-                break
+        assert before["incident"]["units"][0]["unit_on_scene"] and before["incident"]["needs"][0]["allocations"]
+        async with asyncio.timeout(30):  # the first run 4 s after the close archives it
+            while True:
+                try:
+                    frame = await board.receive()
+                except TimeoutError:  # nothing else happens meanwhile: keep waiting
+                    continue
+                if frame.get("name") == "incident.archived":
+                    break
         assert frame["data"] == {"incident_id": incident}
         again = (await board.hello())["snapshot"]
         assert incident not in {i["id"] for i in again["incidents"]} and call not in {c["id"] for c in again["calls"]}
