@@ -102,13 +102,18 @@ def test_an_archived_incident_reads_back_whole_after_a_restart(desk, tmp_path):
     assert incident in str(eido)
 
 
-def test_a_run_that_stopped_after_the_archive_commit_is_finished_by_the_next(desk):
+def test_a_run_that_stopped_after_the_archive_commit_is_finished_by_the_next(desk, tmp_path):
     incident, call = worked_incident(desk)
     before = live_form(desk, incident)
     desk.clock.advance(DAY.total_seconds() + 60)
     items = archivable(desk.world, desk.clock.now(), DAY)
     desk.runner.archive.put(items, desk.clock.now())  # the archive committed; the process dies here
+    desk.runner.store.engine.dispose()
+    desk.runner.archive.dispose()
+    desk.runner = open_runner(sqlite_url(tmp_path / "hurrinet.db"), clock=desk.clock)  # started again
     assert incident in desk.world.incidents and desk.runner.archive.has(incident)
+    assert desk.ok("archive.get", incident_id=incident)["incident"] == before["incident"]
+    assert desk.ok("incident.log", incident_id=incident)["entries"] == before["log_entries"]  # the live one
     totals = archive_now(desk.runner, DAY)  # the next run
     assert totals.incidents == 1
     assert incident not in desk.world.incidents and live_rows(desk, incident) == 0
