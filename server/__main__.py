@@ -231,7 +231,10 @@ def _archive(args: argparse.Namespace) -> int:
         print(f"reference data: {error}", file=sys.stderr)
         return 1
     try:
-        totals = archive_now(runner, older_than)
+        try:
+            totals = archive_now(runner, older_than)
+        except RuntimeError as error:  # a newer archive, or the live removal refused
+            raise CliError(str(error)) from None
         print(f"archived {totals.incidents} incident(s) and {totals.calls} unlinked call(s) into "
               f"{runner.archive.where}; {totals.skipped} kept live")  # fmt: skip
     finally:
