@@ -73,7 +73,7 @@ class ArchiveScreen(Screen):
         Binding("ctrl+r", "retry", "Retry now"),
         Binding("down", "to_results", show=False),  # from the search line (the results take ↓ themselves)
     ]
-    HINTS = "type words (type:CODE district:CODE from:DATE to:DATE), Enter searches · ↓ results · Enter reads · Esc close"
+    HINTS = "Enter search · ↓ results · Enter read one · Tab its record (↑↓ scroll) · Esc close"
 
     def __init__(self, app_state, text: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
