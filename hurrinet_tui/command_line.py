@@ -59,7 +59,7 @@ UNIT_STATE_OF = {"av": "available_radio", "avs": "available_station", "er": "en_
 # `rl`: a unit already available over radio leaves its incident (the server's unit.release).
 UNIT_COMMANDS = {"ua": "unit.unassign", "cf": "unit.confirm_dispatch", "rl": "unit.release"}
 IMMEDIATE = {"er": "en_route", "os": "on_scene", "dp": "dispatched"}
-LOCAL = {"f", "ended", "sim", "help", "call", "ec", "rec", "wait", "res", "sup", "map"}
+LOCAL = {"f", "ended", "sim", "help", "call", "ec", "rec", "wait", "res", "sup", "map", "arc"}
 CALL_COMMANDS = {"ci": "call.create_incident", "dt": "call.detach", "cpl": "call.copy_location"}
 
 

@@ -105,6 +105,9 @@ class Replica:
         data = event["data"]
         if event["name"] == "incident.archived":
             self._archive(data["incident_id"], update)
+        elif event["name"] == "call.archived":  # a call linked to no incident, archived on its own
+            self.calls.pop(data["call_id"], None)
+            update.calls.add(data["call_id"])
         for kind, plural in _KINDS.items():
             entity = data.get(kind)
             if entity is not None:

@@ -1,7 +1,8 @@
 """`hurrinet-server`: run and operate a HurriNet Dispatch server.
 
 `serve` runs it; `demo` runs a throwaway server with a simulated storm for `hurrinet demo`;
-`user add|list|revoke` manages accounts; `audit` prints the audit log; `check` validates
+`user add|list|revoke` manages accounts; `audit` prints the audit log; `archive` moves ended
+incidents to the archive store now (docs/archive.md); `check` validates
 reference data and migrates; `protocol --json` prints the command schema.
 Every option also comes from a config file (`--config`) or HURRINET_* environment variables.
 """
@@ -13,8 +14,10 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
-from datetime import UTC, datetime
+import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -151,7 +154,8 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     """The after-action figures of the incidents in the database, written to stdout or a file."""
-    from server.advice.stats_query import stats_query
+    from server.advice.stats_query import live_table, stats_query
+    from server.app.archive_stats import archive_source
     from server.app.bootstrap import open_runner
     from server.app.report import render
 
@@ -170,20 +174,72 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     settings = _settings(args)  # the same database and reference data `serve` uses
     try:
-        runner = open_runner(settings.database, settings.reference_dir)
+        runner = open_runner(settings.database, settings.reference_dir, archive_url=settings.archive_url)
     except ReferenceFileError as error:
         print(f"reference data: {error}", file=sys.stderr)
         return 1
     try:
         world = runner.world
-        figures = stats_query(world, runner.clock.now(), start, end)
+        sources = (live_table, archive_source(runner.archive))  # archived incidents count too
+        figures = stats_query(world, runner.clock.now(), start, end, sources=sources)
     finally:
         runner.store.engine.dispose()
+        runner.archive.dispose()
     text = render(figures, args.format, f"After-action report: {world.deployment.name}")
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90s`, `30m`, `24h`, `7d` or plain seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text.lower())
+    if match is None:
+        raise CliError(f"--older-than {text!r} is not a duration such as 24h, 90m, 7d or 3600")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
+
+
+def _server_answers(settings: Settings) -> bool:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    try:
+        with urllib.request.urlopen(f"http://{host}:{settings.port}/healthz", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _archive(args: argparse.Namespace) -> int:
+    """Archive what ended longer ago than --older-than, now, on a stopped server's database."""
+    from server.app.bootstrap import open_runner
+    from server.net.archiver import archive_now
+
+    older_than = parse_duration(args.older_than)
+    settings = _settings(args)
+    if _server_answers(settings):
+        # Its memory would still hold what this deleted underneath it: it archives on its own
+        # schedule (archive_interval_s), so this is for a server that is stopped.
+        raise CliError(f"a server answers on {settings.host}:{settings.port}; it archives on its own schedule "
+                       f"(archive_interval_s = {settings.archive_interval_s:g}); stop it to archive by hand")  # fmt: skip
+    try:
+        runner = open_runner(settings.database, settings.reference_dir, archive_url=settings.archive_url)
+    except ReferenceFileError as error:
+        print(f"reference data: {error}", file=sys.stderr)
+        return 1
+    try:
+        try:
+            totals = archive_now(runner, older_than)
+        except RuntimeError as error:  # a newer archive, or the live removal refused
+            raise CliError(str(error)) from None
+        print(f"archived {totals.incidents} incident(s) and {totals.calls} unlinked call(s) into "
+              f"{runner.archive.where}; {totals.skipped} kept live")  # fmt: skip
+    finally:
+        runner.store.engine.dispose()
+        runner.archive.dispose()
     return 0
 
 
@@ -326,6 +382,14 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--reference-dir", type=Path, help="deployment reference data (its targets)")
     place(report)
     report.set_defaults(run=_report)
+    archive = sub.add_parser("archive", help="archive incidents ended longer ago than --older-than (stopped server)")
+    archive.add_argument("--older-than", default="24h", metavar="DURATION",
+                         help="e.g. 24h (the default), 90m, 7d, or seconds")
+    archive.add_argument("--reference-dir", type=Path, help="deployment reference data")
+    place(archive, network=False)
+    archive.add_argument("--port", type=int, help="the server's port, to make sure it is not running (default 8765)")
+    archive.add_argument("--host", help="the server's address, to make sure it is not running (default 127.0.0.1)")
+    archive.set_defaults(run=_archive)
     args = parser.parse_args(argv)
     if args.command == "user" and args.action != "list" and not args.name:
         parser.error(f"user {args.action} needs a NAME")

@@ -33,6 +33,10 @@ class Settings:
     simulate_alerts: bool = False
     public_url: str = ""  # how crews reach this server for acknowledgement links; empty: http://HOST:PORT
     ack_link_ttl_s: float = 3600.0  # an acknowledgement link stops working after this
+    # The archive store (docs/archive.md): empty is `hurrinet-archive.db` beside a SQLite
+    # database, or the schema hurrinet_archive of any other; the archiver runs this often (0: never).
+    archive_url: str = ""
+    archive_interval_s: float = 600.0
 
     @property
     def database(self) -> str:

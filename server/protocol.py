@@ -65,6 +65,7 @@ EVENT_NAMES = (
     "unit.alert_failed",
     "resource.updated",
     "incident.archived",
+    "call.archived",
 )
 
 def software_version() -> str:
@@ -312,6 +313,51 @@ class Geocode(Args):
     query: str = Field(description="a name, or two roads as 'road a & road b' or 'road a / road b'")
 
 
+# --- archival (docs/archive.md) ---
+
+
+class IncidentArchive(Args):
+    """Issued by the server's archiver, never by a client, once the items are in the archive:
+    each id maps to the fingerprint of what was copied (an item changed since is kept)."""
+
+    incidents: dict[str, str] = Field(default_factory=dict)
+    calls: dict[str, str] = Field(default_factory=dict)
+    older_than_s: float = Field(ge=0)
+
+
+def _checked_time(name: str, text: str | None) -> None:
+    if text is None:
+        return
+    try:
+        moment = parse_iso(text)
+    except ValueError:
+        raise ValueError(f"{name} is not an ISO 8601 time: {text!r}") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{name} needs a time zone (Z for UTC): {text!r}")
+
+
+class ArchiveSearch(Args):
+    """Archived incidents (and calls archived on their own) whose words match `text`, created
+    in [`from`, `to`), of a type and district; newest first, at most `limit`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    text: str | None = Field(default=None, max_length=200)
+    from_: str | None = Field(default=None, alias="from", description="ISO 8601 time, e.g. 2026-09-01T00:00:00Z")
+    to: str | None = Field(default=None, description="ISO 8601 time, after `from`")
+    incident_type: str | None = Field(default=None, max_length=10)
+    district: str | None = Field(default=None, max_length=16)
+    limit: int = Field(default=100, ge=1, le=500)
+
+    @model_validator(mode="after")
+    def _times(self) -> ArchiveSearch:
+        _checked_time("from", self.from_)
+        _checked_time("to", self.to)
+        if self.from_ is not None and self.to is not None and parse_iso(self.to) <= parse_iso(self.from_):
+            raise ValueError("to must be after from")
+        return self
+
+
 # --- exchange with other agencies (docs/eido.md) ---
 
 
@@ -425,9 +471,9 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("recommend.resources", RecommendFor, ("recommendations", "unserved"),
                     "Recommend resources for open resource needs.", query=True),
         CommandSpec("incident.log", IncidentRef, ("entries",),
-                    "An incident's whole log, live or ended (the snapshot carries open incidents' only).", query=True),
+                    "An incident's whole log, live, ended or archived (the snapshot carries open incidents' only).", query=True),
         CommandSpec("incident.eido", IncidentRef, ("eido",),
-                    "The incident (live) as a NENA EIDO (NENA-STA-021) JSON document.", query=True),
+                    "The incident (live or archived) as a NENA EIDO (NENA-STA-021) JSON document.", query=True),
         CommandSpec("eido.import", EidoImport, ("incident_id",),
                     "Create an incident with its calls and notes from a received NENA EIDO."),
         CommandSpec("account.set_pin", AccountSetPin, (),
@@ -439,6 +485,12 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("stats", Stats, ("from", "to", "incidents", "percentile_method", "targets", "stages", "by",
                                      "distribution", "waiting", "utilisation", "resources"),
                     "Response-time statistics, waiting, utilisation and occupancy (supervisors, observers).", query=True),
+        CommandSpec("incident.archive", IncidentArchive, ("archived", "calls", "skipped"),
+                    "Remove incidents and calls already copied to the archive from the live state.", system_only=True),
+        CommandSpec("archive.search", ArchiveSearch, ("incidents", "calls", "more"),
+                    "Search the archive of ended incidents and calls.", query=True),
+        CommandSpec("archive.get", IncidentRef, ("incident", "calls", "log_entries", "archived_at"),
+                    "An archived incident whole: its fields, units, needs, calls and log.", query=True),
         CommandSpec("simulation.set", SimulationSet, ("running",),
                     "Pause or resume the demo server's simulation.", control=True),  # fmt: skip
     )

@@ -35,6 +35,7 @@ from ..widgets.key_bar import KeyBar
 from ..widgets.pending import PendingCommands
 from ..widgets.unit_roster import UnitRoster
 from ..widgets.vicinity import VicinityBanner
+from .archive import ArchiveScreen
 from .map import MapScreen
 from .recommendations import RecommendationsScreen
 from .resources import ResourcesScreen
@@ -167,6 +168,9 @@ class MainScreen(ActionRunner, Screen):
 
     def action_supervisor(self) -> None:
         self.app.push_screen(SupervisorScreen(self.state))
+
+    def action_archive(self, text: str = "") -> None:
+        self.app.push_screen(ArchiveScreen(self.state, text))
 
     def action_map(self) -> None:
         self.app.push_screen(MapScreen(self.state, self.board.cursor_key))

@@ -129,6 +129,8 @@ class ActionRunner:
             self.call_form.show(call_id)
             self.call_form.focus_first()
             self.say(f"call {short_id(call_id)} is on the line", ok=True)
+        elif action.name == "arc":
+            self.action_archive(action.argument)
         else:
             self.call_method(BY_VERB[action.name].method)
 

@@ -9,6 +9,7 @@ import nanoid
 
 from server.app.commands import Clock, CommandRunner
 from server.reference import DEMO, load_reference
+from server.storage.archive import Archive, default_url
 from server.storage.database import make_engine, migrate
 from server.storage.store import Store
 
@@ -18,6 +19,7 @@ def open_runner(
     reference_dir: str | Path = DEMO,
     clock: Clock | None = None,
     new_id: Callable[[], str] = nanoid.generate,
+    archive_url: str = "",
 ) -> CommandRunner:
     """Everything a server process needs to take commands, ready to go."""
     clock = clock or Clock()
@@ -26,4 +28,5 @@ def open_runner(
     migrate(engine)
     store = Store(engine)
     world = store.install_reference(store.load_world(live=False), reference, new_id, clock.now())
-    return CommandRunner(world, store, clock, new_id)
+    archive = Archive(archive_url or default_url(database_url))  # opened on first use
+    return CommandRunner(world, store, clock, new_id, archive)

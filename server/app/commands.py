@@ -24,10 +24,11 @@ from sqlalchemy.engine import Connection
 
 from server import protocol
 from server.app import wire
-from server.app.handlers import HANDLERS
+from server.app.handlers import HANDLERS, READERS
 from server.domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
 from server.domain.roles import check_allowed, check_own_unit
 from server.domain.world import SYSTEM, Actor, AlertRequest, Change, World
+from server.storage.archive import Archive, default_url
 from server.storage.store import Store, Touched, WriteSet, user_key
 
 log = logging.getLogger(__name__)
@@ -135,9 +136,12 @@ class CommandRunner:
         store: Store,
         clock: Clock | None = None,
         new_id: Callable[[], str] = nanoid.generate,
+        archive: Archive | None = None,
     ) -> None:
         self.world = world
         self.store = store
+        # Ended incidents moved out of the live state (docs/archive.md); read by READERS.
+        self.archive = archive or Archive(default_url(store.engine.url.render_as_string(hide_password=False)))
         self.clock = clock or Clock()
         self.new_id = new_id
         # Ids answered so far (the table is the truth; this spares a read per new command) and
@@ -206,15 +210,16 @@ class CommandRunner:
         """Put the entities as read from the tables into `change`; named ones that are gone
         were archived by another server, and leave the world with their calls."""
         for kind in ("incidents", "calls", "unit_status", "resources"):
-            fresh = getattr(touched, kind)
-            for key, value in fresh.items():
+            for key, value in getattr(touched, kind).items():
                 change._put(kind, key, value)
-            for key in touched.named.get(kind, ()):
-                if key not in fresh and key in getattr(self.world, kind):
-                    change.remove(kind, key)
-                    if kind == "incidents":
-                        for call_id in self.world.incidents[key].call_ids:
-                            change.remove("calls", call_id)
+        for incident_id in touched.named["incidents"] - touched.incidents.keys():
+            if incident_id in self.world.incidents:
+                change.remove_incident(incident_id)
+                for call_id in self.world.incidents[incident_id].call_ids:
+                    change.remove_call(call_id)
+        for call_id in touched.named["calls"] - touched.calls.keys():
+            if call_id in self.world.calls:
+                change.remove_call(call_id)
 
     # --- prepare ------------------------------------------------------------------------------
     def prepare(self, command_id: str, name: str, args: Any, actor: Actor) -> Prepared:
@@ -370,6 +375,9 @@ class CommandRunner:
         if spec.control or spec.account:
             raise UnknownCommand(f"{name} is answered by the hub, not the runner", command=name)
         change = Change(self.world, now, self.new_id, actor)
+        reader = READERS.get(name)
+        if reader is not None:
+            return change, reader(change, parsed, self.archive)
         return change, HANDLERS[name](change, parsed)
 
 

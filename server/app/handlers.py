@@ -7,20 +7,28 @@ command its own `Change` and commits it as one transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from server import protocol as p
 from server.advice import recommendations
-from server.advice.stats_query import stats_query
+from server.advice.stats_query import live_table, stats_query
 from server.app import lookups, wire
+from server.app.archive_stats import archive_source
+from server.domain import shapes
+from server.domain.errors import NotFound
+from server.domain.operations import archive as archival
 from server.domain.operations import calls, incidents, received, resources, units
 from server.domain.values import Coordinates, Staffing
 from server.domain.world import Change
 from server.exchange import eido
 from server.exchange import eido_import as eido_reading
+from server.storage.archive import Archive, ArchivedIncident
 
 Value = dict[str, Any]
 Handler = Callable[[Change, Any], Value]
+# A query that may read the archive besides the world (an incident no longer live).
+Reader = Callable[[Change, Any, Archive], Value]
 
 
 def _given(args: p.Args, *exclude: str) -> dict[str, Any]:
@@ -166,9 +174,22 @@ def eido_import(ch: Change, a: p.EidoImport) -> Value:
 # Queries read through the Change like any handler and must leave it empty.
 
 
-def incident_eido(ch: Change, a: p.IncidentRef) -> Value:
-    incident = ch.incident(eido.incident_id_from_tracking(a.incident_id, eido.agency_id(ch.deployment)))
-    calls_of = [ch.call(call_id) for call_id in incident.call_ids]
+def _archived(ch: Change, archive: Archive, incident_id: str) -> ArchivedIncident:
+    """An incident that is not live, read back from the archive; not_found if it is neither."""
+    found = archive.get(incident_id)
+    if found is None:
+        raise NotFound(f"no incident {incident_id!r}", incident_id=incident_id)
+    return found
+
+
+def incident_eido(ch: Change, a: p.IncidentRef, archive: Archive) -> Value:
+    incident_id = eido.incident_id_from_tracking(a.incident_id, eido.agency_id(ch.deployment))
+    if incident_id in ch.world.incidents:
+        incident = ch.incident(incident_id)
+        calls_of = [ch.call(call_id) for call_id in incident.call_ids]
+    else:
+        found = _archived(ch, archive, incident_id)
+        incident, calls_of = found.incident, list(found.calls)
     return {"eido": eido.to_eido(incident, calls_of, eido.Directory.of(ch.world))}
 
 
@@ -193,13 +214,41 @@ def geocode(ch: Change, a: p.Geocode) -> Value:
     return lookups.geocode_query(ch, a.query)
 
 
-def incident_log(ch: Change, a: p.IncidentRef) -> Value:
-    """Any incident's whole log: the snapshot carries only open incidents' entries."""
-    return {"entries": [wire.log_entry(e) for e in ch.incident(a.incident_id).log]}
+def incident_log(ch: Change, a: p.IncidentRef, archive: Archive) -> Value:
+    """Any incident's whole log, live or archived: the snapshot carries only open incidents'."""
+    live = ch.world.incidents.get(a.incident_id)
+    incident = live if live is not None else _archived(ch, archive, a.incident_id).incident
+    return {"entries": [wire.log_entry(e) for e in incident.log]}
 
 
-def stats(ch: Change, a: p.Stats) -> Value:
-    return stats_query(ch.world, ch.now, p.parse_iso(a.from_), p.parse_iso(a.to), a.by)
+def stats(ch: Change, a: p.Stats, archive: Archive) -> Value:
+    sources = (live_table, archive_source(archive))  # live and archived alike (domain.md § Statistics)
+    return stats_query(ch.world, ch.now, p.parse_iso(a.from_), p.parse_iso(a.to), a.by, sources)
+
+
+def incident_archive(ch: Change, a: p.IncidentArchive) -> Value:
+    done = archival.remove(ch, a.incidents, a.calls, timedelta(seconds=a.older_than_s))
+    return {"archived": done.incidents, "calls": done.calls, "skipped": done.skipped}
+
+
+def archive_search(ch: Change, a: p.ArchiveSearch, archive: Archive) -> Value:
+    found = archive.search(a.text, p.parse_iso(a.from_), p.parse_iso(a.to), a.incident_type, a.district, a.limit)
+    return {
+        "incidents": [shapes.INCIDENT.wire(i) | {"archived_at": p.iso(at)} for i, at in found.incidents],
+        "calls": [wire.call(c) | {"archived_at": p.iso(at)} for c, at in found.calls],
+        "more": found.more,
+    }
+
+
+def archive_get(ch: Change, a: p.IncidentRef, archive: Archive) -> Value:
+    """The archived incident whole, in the same wire shapes the live one had."""
+    found = _archived(ch, archive, a.incident_id)
+    return {
+        "incident": wire.incident(found.incident),
+        "calls": [wire.call(c) for c in found.calls],
+        "log_entries": [wire.log_entry(e) for e in found.incident.log],
+        "archived_at": p.iso(found.archived_at),
+    }
 
 
 # Controls act on the server process and account commands on the user's account: the hub
@@ -238,8 +287,15 @@ HANDLERS: dict[str, Handler] = {
     "recommend.resources": recommend_resources,
     "call.vicinity": call_vicinity,
     "geocode": geocode,
-    "incident.log": incident_log,
-    "stats": stats,
-    "incident.eido": incident_eido,
     "eido.import": eido_import,
+    "incident.archive": incident_archive,
+}
+
+# Queries that read the archive too (the runner hands them its `Archive`).
+READERS: dict[str, Reader] = {
+    "incident.log": incident_log,
+    "incident.eido": incident_eido,
+    "stats": stats,
+    "archive.search": archive_search,
+    "archive.get": archive_get,
 }

@@ -68,19 +68,20 @@ class LiveSnapshot:
         for unit_id in change.changed("unit_status"):
             if world.units[unit_id].active:
                 self.blobs["units"][unit_id] = _dumps(encode["unit"](world.unit_status[unit_id]))
-        for call_id, found in change.changed("calls").items():
-            if found is None:  # archived
+        for call_id in change.changed("calls"):
+            call = world.calls.get(call_id)
+            if call is None:  # archived
                 self.blobs["calls"].pop(call_id, None)
-                continue
-            self.blobs["calls"][call_id] = _dumps(encode["call"](world.calls[call_id]))
+            else:
+                self.blobs["calls"][call_id] = _dumps(encode["call"](call))
         for resource_id in change.changed("resources"):
             self.blobs["resources"][resource_id] = _dumps(encode["resource"](world.resources[resource_id]))
-        for incident_id, found in change.changed("incidents").items():
-            if found is None:  # archived
+        for incident_id in change.changed("incidents"):
+            incident = world.incidents.get(incident_id)
+            if incident is None:  # archived
                 self.blobs["incidents"].pop(incident_id, None)
                 self.logs.pop(incident_id, None)
                 continue
-            incident = world.incidents[incident_id]
             self.blobs["incidents"][incident_id] = _dumps(encode["incident"](incident))
             if incident.state is IncidentState.ENDED:
                 self.logs.pop(incident_id, None)

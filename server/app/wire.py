@@ -175,6 +175,7 @@ def delta(kind: str, before: dict[str, Any], after: dict[str, Any]) -> dict[str,
 
 
 _MISSING = object()
+_IDS = ("incident_id", "call_id")  # `incident.archived` / `call.archived` name what left by id
 
 
 def event_data(world: World, events: list[Event]) -> list[dict[str, Any]]:
@@ -192,6 +193,9 @@ def event_data(world: World, events: list[Event]) -> list[dict[str, Any]]:
         for kind, entity in event.entities.items():
             if kind == "log_entry" and "incident" in event.entities:
                 continue  # derived from the incident below, so an entry is never sent twice
+            if kind in _IDS:  # an entity that left (archived): only its id
+                data[kind] = entity
+                continue
             full = encode[kind](entity)
             if kind not in _WORLD_KIND:
                 data[kind] = full

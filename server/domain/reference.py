@@ -162,6 +162,7 @@ class Deployment:
     unit_kinds: tuple[str, ...] = DEFAULT_UNIT_KINDS
     desks: tuple[str, ...] = DEFAULT_DESKS
     dispatch_timeout_s: float = 45.0
+    archive_after_s: float = 24 * 3600.0  # an ended incident leaves the live state this long after
     vicinity_radius_m: float = 1000.0
     speeds_kmh: tuple[tuple[str, float], ...] = DEFAULT_SPEEDS_KMH
     # Only drawn, never reasoned on; a deployment without them still gets a map of its points.

@@ -78,12 +78,15 @@ class World:
         return self.units.get(unit_id) if unit_id else None
 
     def apply(self, change: Change) -> None:
-        """Install a committed change's overlay and advance the event sequence."""
+        """Install a committed change's overlay and advance the event sequence; an overlay
+        value of None removes the entity (archived)."""
         for kind, overlay in change.overlays():
-            entities = getattr(self, kind)
-            entities.update(overlay)
-            for key in [k for k, v in overlay.items() if v is None]:  # removed (archived)
-                del entities[key]
+            table = getattr(self, kind)
+            for key, value in overlay.items():
+                if value is None:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
         self.seq += len(change.events)
 
 
@@ -120,21 +123,18 @@ class Change:
         return (kind for kind, overlay in self._overlay.items() if overlay)
 
     def changed(self, kind: str) -> dict[str, Any]:
+        """The entities of `kind` this change wrote, by id; None for one it removed."""
         return self._overlay[kind]
 
     def _get(self, kind: str, key: str, label: str) -> Any:
         overlay = self._overlay[kind]
         found = overlay[key] if key in overlay else getattr(self.world, kind).get(key)
-        if found is None:  # never there, or removed by this change
+        if found is None:
             raise NotFound(f"no {label} {key!r}", **{f"{label}_id": key})
         return found
 
     def _put(self, kind: str, key: str, value: Any) -> None:
         self._overlay[kind][key] = value
-
-    def remove(self, kind: str, key: str) -> None:
-        """Take an entity out of the live world (archival): `None` in the overlay."""
-        self._overlay[kind][key] = None
 
     # reads -------------------------------------------------------------------------------
     def incident(self, incident_id: str) -> Incident:
@@ -184,6 +184,13 @@ class Change:
         self._put("unit_status", status.unit_id, status)
         self.status_history.append(status)
         return status
+
+    def remove_incident(self, incident_id: str) -> None:
+        """The incident leaves the live state (archived): None in the overlay means removed."""
+        self._put("incidents", incident_id, None)
+
+    def remove_call(self, call_id: str) -> None:
+        self._put("calls", call_id, None)
 
     def emit(self, name: str, **entities: Any) -> None:
         self.events.append(Event(name, {k: v for k, v in entities.items() if v is not None}))

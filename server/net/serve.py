@@ -29,6 +29,7 @@ from server.net.alerts import (
     target_configs,
 )
 from server.net.alerts.ack import PREFIX
+from server.net.archiver import Archiver
 from server.net.cluster import Follower
 from server.net.eido_feed import EidoFeed
 from server.net.hub import Hub
@@ -42,6 +43,7 @@ MAX_MESSAGE_BYTES = 1024 * 1024  # larger frames close the connection; 64 KiB–
 class Running:
     hub: Hub
     server: Server
+    archiver: Archiver
 
     @property
     def port(self) -> int:
@@ -72,7 +74,7 @@ def _base_url(settings: Settings, port: int) -> str:
 async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Running]:
     """The server listening on settings.host/port (port 0: any free port) until the block ends."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    runner = open_runner(settings.database, settings.reference_dir, clock=clock)
+    runner = open_runner(settings.database, settings.reference_dir, clock=clock, archive_url=settings.archive_url)
     links = AckLinks(load_secret(settings.data_dir), settings.ack_link_ttl_s)
     try:
         delivery = _delivery(settings, runner, links)
@@ -83,6 +85,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     # Acknowledgements go through the hub's own path, as a simulated acknowledgement does.
     hub.pages[PREFIX] = AckPage(links, lambda: runner.world, runner.clock.now, hub._acknowledge)
     feed = EidoFeed.attach(hub)
+    archiver = Archiver(runner, hub.flush, hub._run_system, settings.archive_interval_s)
     server = await serve(
         hub.handler,
         settings.host,
@@ -96,13 +99,15 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     # Other servers may share the database: follow what they commit.
     follower = Follower(runner.store.engine, hub.catch_up, lambda: runner.store.last_seq() > hub.runner.world.seq)
     follower.start()
+    archiver.start()
     _return_freed_memory()
     log.info("listening on %s:%s, database %s, acknowledgement links under %s%s", settings.host,
              server.sockets[0].getsockname()[1], settings.database.split("://")[0], links.base_url, PREFIX)  # fmt: skip
     try:
-        yield Running(hub, server)
+        yield Running(hub, server, archiver)
     finally:
         await follower.close()
+        await archiver.stop()
         hub.cancel_timers()
         await delivery.close()
         server.close(close_connections=False)
@@ -111,6 +116,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         await server.wait_closed()
         checkpoint(runner.store.engine)
         runner.store.engine.dispose()
+        runner.archive.dispose()
         log.info("stopped; WAL checkpointed")
 
 

@@ -199,6 +199,13 @@ def _overdue(table: Any, defaults: tuple[tuple[str, OverdueLimits], ...]) -> tup
     return tuple(limits.items())
 
 
+def _archive_after(value: object) -> float:
+    seconds = float(value)  # type: ignore[arg-type]
+    if seconds < 0:
+        raise ValueError(f"archive_after_s must be 0 or more seconds, not {value!r}")
+    return seconds
+
+
 def _deployment(path: Path) -> Deployment:
     data = _toml(path) if path.exists() else {}
     defaults = Deployment()
@@ -214,6 +221,7 @@ def _deployment(path: Path) -> Deployment:
             unit_kinds=kinds,
             desks=tuple(data.get("desks", defaults.desks)),
             dispatch_timeout_s=float(data.get("dispatch_timeout_s", defaults.dispatch_timeout_s)),
+            archive_after_s=_archive_after(data.get("archive_after_s", defaults.archive_after_s)),
             vicinity_radius_m=float(data.get("vicinity_radius_m", defaults.vicinity_radius_m)),
             speeds_kmh=_speeds(data.get("speeds_kmh"), defaults.speeds_kmh, kinds),
             stats_targets=_stats_targets(data.get("stats_targets"), defaults.stats_targets, kinds),

@@ -113,11 +113,16 @@ class WriteSet:
 
     upserts: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     inserts: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    # Ids of entities that leave the live state (archived), by table: "incident" (with its
+    # units, log, needs and allocations) and "call"; deleted after every upsert and insert.
+    deletes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def merge(self, other: WriteSet) -> None:
         for mine, theirs in ((self.upserts, other.upserts), (self.inserts, other.inserts)):
             for name, rows in theirs.items():
                 mine[name].extend(rows)
+        for name, ids in other.deletes.items():
+            self.deletes[name] |= ids
 
 
 _TABLES = {model.__tablename__: _table(model) for model in (  # type: ignore[attr-defined]
@@ -156,9 +161,27 @@ class Touched:
             if isinstance(entity, dict) and "id" in entity:
                 getattr(self, kind)[entity["id"]] = None
                 self.named[kind].add(entity["id"])
-        if "incident_id" in data and "incident" not in data:
-            self.incidents[data["incident_id"]] = None
-            self.named["incidents"].add(data["incident_id"])
+        # incident.archived and call.archived name only the id of what left
+        for key, kind in (("incident_id", "incidents"), ("call_id", "calls")):
+            if key in data and key[:-3] not in data:
+                getattr(self, kind)[data[key]] = None
+                self.named[kind].add(data[key])
+
+
+def _delete(conn: Connection, incident_ids: set[str], call_ids: set[str]) -> None:
+    """Children first, so foreign keys hold: allocations, needs, log entries, IncidentUnits,
+    calls, then the incidents."""
+    ids, calls = sorted(incident_ids), sorted(call_ids)
+    t = _TABLES
+    if ids:
+        needs = sa.select(t["resource_need"].c.id).where(t["resource_need"].c.incident_id.in_(ids))
+        conn.execute(t["resource_allocation"].delete().where(t["resource_allocation"].c.need_id.in_(needs)))
+        for name in ("resource_need", "incident_log_entry", "incident_unit"):
+            conn.execute(t[name].delete().where(t[name].c.incident_id.in_(ids)))
+    if calls:
+        conn.execute(t["call"].delete().where(t["call"].c.id.in_(calls)))
+    if ids:
+        conn.execute(t["incident"].delete().where(t["incident"].c.id.in_(ids)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,9 +379,16 @@ class Store:
         status history and its events. Call before the change is installed."""
         world, rows = change.world, WriteSet()
         rows.upserts["resource"] += [resource_row(r) for r in change.changed("resources").values()]
-        for incident in change.changed("incidents").values():
-            self._incident_rows(rows, world.incidents.get(incident.id), incident)
-        rows.upserts["call"] += [call_row(c) for c in change.changed("calls").values()]
+        for incident_id, incident in change.changed("incidents").items():
+            if incident is None:  # removed (archived)
+                rows.deletes["incident"].add(incident_id)
+            else:
+                self._incident_rows(rows, world.incidents.get(incident.id), incident)
+        for call_id, call in change.changed("calls").items():
+            if call is None:
+                rows.deletes["call"].add(call_id)
+            else:
+                rows.upserts["call"].append(call_row(call))
         rows.upserts["unit_status"] += [status_row(s) for s in change.changed("unit_status").values()]
         first_seq = events[0]["seq"] if events else None
         rows.inserts["unit_status_history"] += [
@@ -416,6 +446,8 @@ class Store:
                 _upsert(conn, _TABLES[name], rows.upserts[name])
             if rows.inserts.get(name):
                 conn.execute(_TABLES[name].insert(), rows.inserts[name])
+        if rows.deletes:
+            _delete(conn, rows.deletes.get("incident", set()), rows.deletes.get("call", set()))
 
     def last_seq(self) -> int:
         """The last event's seq as committed now (a hint: read without the lock)."""

@@ -158,7 +158,8 @@ def test_a_storage_failure_applies_nothing_and_the_command_can_be_resent(desk, m
 
 def test_every_command_of_the_protocol_has_its_handler_and_nothing_else_does():
     from server import protocol
-    from server.app.handlers import HANDLERS
+    from server.app.handlers import HANDLERS, READERS
 
     answered_by_the_hub = {name for name, spec in protocol.COMMANDS.items() if spec.control or spec.account}
-    assert set(HANDLERS) == set(protocol.COMMANDS) - answered_by_the_hub
+    assert not set(HANDLERS) & set(READERS)
+    assert set(HANDLERS) | set(READERS) == set(protocol.COMMANDS) - answered_by_the_hub

@@ -54,3 +54,10 @@ def test_archiving_drops_the_incident_and_its_calls():
     update = replica.apply(event(4, "incident.archived", incident_id="i1"))
     assert replica.incidents == {} and replica.calls == {}
     assert update.incidents == {"i1"} and update.calls == {"c1"}
+
+
+def test_a_call_archived_on_its_own_leaves_the_replica():
+    replica = loaded()
+    replica.apply(event(4, "call.created", call={"id": "c2", "state": "ended"}))
+    update = replica.apply(event(5, "call.archived", call_id="c2"))
+    assert set(replica.calls) == {"c1"} and update.calls == {"c2"}
