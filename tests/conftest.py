@@ -8,8 +8,15 @@ import pytest
 
 from server.app.bootstrap import open_runner
 from server.storage.database import checkpoint, sqlite_url
-from tests.support.desk import Desk, FakeClock, open_desk
-from tests.support.postgres import REQUIRE_ENV, PostgresCluster, PostgresUnavailable, start_cluster, stop_cluster
+from tests.support.desk import Desk, FakeClock, desk_on
+from tests.support.postgres import (
+    BACKENDS,
+    REQUIRE_ENV,
+    PostgresCluster,
+    PostgresUnavailable,
+    start_cluster,
+    stop_cluster,
+)
 
 
 @pytest.fixture(scope="session")
@@ -23,8 +30,9 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def desk(template_db: Path, tmp_path: Path) -> Desk:
-    desk = open_desk(template_db, tmp_path)
+def desk(server_database: str) -> Desk:
+    """A runner on a loaded database (SQLite, or PostgreSQL too in a `both_backends` module)."""
+    desk = desk_on(server_database)
     yield desk
     desk.runner.store.engine.dispose()
 
@@ -65,6 +73,11 @@ def pg_template(postgres: PostgresCluster) -> str:
     runner.store.engine.dispose()  # a template must have no connections when it is copied
     yield name
     postgres.drop_database(name)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("both_backends") and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 
 @pytest.fixture

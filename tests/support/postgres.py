@@ -37,11 +37,11 @@ SERVER_SETTINGS = {
     # Not UTC, so a time stored or read through the session's zone by mistake shows up in tests.
     "timezone": "America/St_Lucia",
 }
-# A test module whose servers should run on both databases: `pytestmark = both_backends`; its
-# tests use the `server_database` fixture (tests/conftest.py), e.g. through `live_server`.
-both_backends = pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
-)
+# A test module whose servers should run on both databases: `pytestmark = both_backends`. Its
+# tests that use the `server_database` fixture (tests/conftest.py; `live_server`, `desk`) run
+# once on SQLite and once on PostgreSQL; the others run once (tests/conftest.py parametrizes).
+both_backends = pytest.mark.both_backends
+BACKENDS = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
 
 
 class PostgresUnavailable(RuntimeError):
