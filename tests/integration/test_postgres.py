@@ -30,6 +30,9 @@ from server.storage.database import (
     migrate,
     sqlite_url,
 )
+from server.storage.store import Store
+from tests.support.client import Client
+from tests.support.live import live_server
 from tests.support.postgres import SUPERUSER, free_port
 
 pytestmark = pytest.mark.postgres
@@ -148,3 +151,24 @@ def test_serve_without_the_driver_says_which_extra_to_install(tmp_path, postgres
     err = capsys.readouterr().err
     assert err.startswith("hurrinet-server serve: DriverMissing: PostgreSQL needs the psycopg driver")
     assert err.rstrip().endswith("install hurrinet-dispatch[postgres]") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_a_database_crash_keeps_every_acknowledged_command_and_the_server_carries_on(
+    postgres, template_db, tmp_path, server_database
+):
+    async with live_server(template_db, tmp_path, server_database, alert_delay_s=0.05) as live:
+        dispatcher = await Client.open(live.port, live.tokens["dispatcher"])
+        created = [(await dispatcher.ok("incident.create", description=f"before {n}"))["incident_id"] for n in range(5)]
+        postgres.stop("immediate")  # the database dies without a checkpoint: it recovers from its WAL
+        postgres.start()
+        created.append((await dispatcher.ok("incident.create", description="after the crash"))["incident_id"])
+        seq = live.world.seq
+        await dispatcher.close()
+    engine = make_engine(server_database)
+    try:
+        stored = Store(engine).load_world()
+    finally:
+        engine.dispose()
+    assert set(stored.incidents) == set(created) and stored.seq == seq
+    assert {i.description for i in stored.incidents.values()} == {*(f"before {n}" for n in range(5)), "after the crash"}
