@@ -1,6 +1,6 @@
 """The `stats` query through a real server on 127.0.0.1, and `hurrinet-server report` on the
-database it wrote (a SQLite file, and PostgreSQL): who may ask, what is refused and why, and figures that agree with the stored
-timestamps the server sent in its events."""
+database it wrote (a SQLite file, and PostgreSQL): who may ask, what is refused and why, and
+figures that agree with the stored timestamps the server sent in its events."""
 
 from __future__ import annotations
 
