@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -9,14 +8,7 @@ import pytest
 from server.app.bootstrap import open_runner
 from server.storage.database import checkpoint, sqlite_url
 from tests.support.desk import Desk, FakeClock, desk_on
-from tests.support.postgres import (
-    BACKENDS,
-    REQUIRE_ENV,
-    PostgresCluster,
-    PostgresUnavailable,
-    start_cluster,
-    stop_cluster,
-)
+from tests.support.postgres import BACKENDS, PostgresCluster, start_cluster_for_tests, stop_cluster
 
 
 @pytest.fixture(scope="session")
@@ -44,14 +36,7 @@ def desk(server_database: str) -> Desk:
 def postgres() -> PostgresCluster:
     """A PostgreSQL cluster of this test run's own; skipped where PostgreSQL is not installed,
     except under HURRINET_REQUIRE_POSTGRES=1 (.ci/run), where that is a failure."""
-    try:
-        import psycopg  # noqa: F401
-
-        cluster = start_cluster()
-    except (PostgresUnavailable, ImportError) as error:
-        if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(f"PostgreSQL is required ({REQUIRE_ENV}=1) but unusable: {error}", pytrace=False)
-        pytest.skip(f"PostgreSQL tests need PostgreSQL and psycopg: {error}")
+    cluster = start_cluster_for_tests()
     yield cluster
     stop_cluster(cluster)
 

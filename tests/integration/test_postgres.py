@@ -33,7 +33,7 @@ from server.storage.database import (
 from server.storage.store import Store
 from tests.support.client import Client
 from tests.support.live import live_server
-from tests.support.postgres import SUPERUSER, free_port
+from tests.support.postgres import BIN_ENV, REQUIRE_ENV, SUPERUSER, free_port, start_cluster_for_tests
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,3 +172,14 @@ async def test_a_database_crash_keeps_every_acknowledged_command_and_the_server_
         engine.dispose()
     assert set(stored.incidents) == set(created) and stored.seq == seq
     assert {i.description for i in stored.incidents.values()} == {*(f"before {n}" for n in range(5)), "after the crash"}
+
+
+
+def test_without_postgresql_its_tests_skip_naming_why_unless_it_is_required(tmp_path, monkeypatch):
+    monkeypatch.setenv(BIN_ENV, str(tmp_path))  # a folder without initdb
+    monkeypatch.delenv(REQUIRE_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match=f"need PostgreSQL and psycopg: {BIN_ENV}=.* has no initdb"):
+        start_cluster_for_tests()
+    monkeypatch.setenv(REQUIRE_ENV, "1")  # as .ci/run sets it
+    with pytest.raises(pytest.fail.Exception, match=f"PostgreSQL is required \\({REQUIRE_ENV}=1\\) but unusable"):
+        start_cluster_for_tests()

@@ -25,6 +25,7 @@ import pytest
 
 SUPERUSER = "hurrinet"  # the cluster's own superuser, trusted on 127.0.0.1 only
 REQUIRE_ENV = "HURRINET_REQUIRE_POSTGRES"  # set by .ci/run: a missing PostgreSQL fails, never skips
+BIN_ENV = "HURRINET_POSTGRES_BIN"  # PostgreSQL's bin folder where it is not Debian's (e.g. Homebrew's)
 SERVER_SETTINGS = {
     "listen_addresses": "127.0.0.1",
     "fsync": "on",
@@ -49,7 +50,12 @@ class PostgresUnavailable(RuntimeError):
 
 
 def find_bin_dir() -> Path:
-    """The newest installed PostgreSQL's bin folder."""
+    """The newest installed PostgreSQL's bin folder (or the one HURRINET_POSTGRES_BIN names)."""
+    if os.environ.get(BIN_ENV):
+        chosen = Path(os.environ[BIN_ENV])
+        if not (chosen / "initdb").is_file():
+            raise PostgresUnavailable(f"{BIN_ENV}={chosen} has no initdb")
+        return chosen
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
                         key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)  # fmt: skip
     if not candidates:
@@ -171,3 +177,16 @@ def stop_cluster(cluster: PostgresCluster) -> None:
     with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
         cluster.stop("immediate")  # its data is thrown away: no checkpoint needed
     shutil.rmtree(cluster.root, ignore_errors=True)
+
+
+def start_cluster_for_tests() -> PostgresCluster:
+    """`start_cluster`, or skip naming why, or fail under HURRINET_REQUIRE_POSTGRES=1 (.ci/run),
+    so CI can never skip the PostgreSQL tests silently."""
+    try:
+        import psycopg  # noqa: F401
+
+        return start_cluster()
+    except (PostgresUnavailable, ImportError) as error:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"PostgreSQL is required ({REQUIRE_ENV}=1) but unusable: {error}", pytrace=False)
+        pytest.skip(f"PostgreSQL tests need PostgreSQL and psycopg: {error}")
