@@ -183,3 +183,21 @@ def test_without_postgresql_its_tests_skip_naming_why_unless_it_is_required(tmp_
     monkeypatch.setenv(REQUIRE_ENV, "1")  # as .ci/run sets it
     with pytest.raises(pytest.fail.Exception, match=f"PostgreSQL is required \\({REQUIRE_ENV}=1\\) but unusable"):
         start_cluster_for_tests()
+
+
+
+def test_servers_starting_together_on_an_empty_database_migrate_it_once(postgres):
+    """A cluster's servers start at the same moment: one migrates, the others wait and find it done."""
+    url = postgres.url(postgres.create_database("together"))
+    code = "import sys; from server.storage.database import make_engine, migrate; migrate(make_engine(sys.argv[1]))"
+    starts = [subprocess.Popen([sys.executable, "-c", code, url], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+              for _ in range(3)]  # fmt: skip
+    for start in starts:
+        _, err = start.communicate(timeout=120)
+        assert start.returncode == 0, err
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+    finally:
+        engine.dispose()
