@@ -143,12 +143,44 @@ class PostgresCluster:
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+PREFIX = "hurrinet-pg-"
+OWNER = "owner.pid"  # the test process a cluster belongs to
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_orphans(bin_dir: Path) -> None:
+    """Stop and remove clusters whose test process died without its teardown (killed, timed
+    out), so a machine does not collect running PostgreSQL servers run after run."""
+    for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = int((root / OWNER).read_text())
+        except (OSError, ValueError):
+            continue  # not one of ours, or still being made
+        if _alive(owner):
+            continue
+        if (root / "data" / "postmaster.pid").exists():
+            PostgresCluster(root, 0, bin_dir).stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def start_cluster() -> PostgresCluster:
     """initdb and start a cluster in a fresh temporary folder; `stop_cluster` removes it."""
     bin_dir = find_bin_dir()
     prefix = _run_as()
+    with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+        reap_orphans(bin_dir)
     # Not pytest's tmp_path: its parents are root's 0700 folders the postgres user cannot enter.
-    root = Path(tempfile.mkdtemp(prefix="hurrinet-pg-"))
+    root = Path(tempfile.mkdtemp(prefix=PREFIX))
+    (root / OWNER).write_text(str(os.getpid()))
     (root / "sockets").mkdir()
     if prefix:
         for path in (root, root / "sockets"):
