@@ -206,6 +206,19 @@ def _archive_after(value: object) -> float:
     return seconds
 
 
+# Unit kinds and desks are stored in 32-character columns (unit.kind, incident.desk): PostgreSQL
+# refuses a longer one where SQLite would keep it, so the file is refused here, by name.
+KIND_OR_DESK_MAX = 32
+
+
+def _names(value: Any, what: str) -> tuple[str, ...]:
+    names = tuple(value)
+    for name in names:
+        if not isinstance(name, str) or not 1 <= len(name) <= KIND_OR_DESK_MAX:
+            raise ValueError(f"{what} {name!r} must be 1–{KIND_OR_DESK_MAX} characters")
+    return names
+
+
 def _deployment(path: Path) -> Deployment:
     data = _toml(path) if path.exists() else {}
     defaults = Deployment()
@@ -213,13 +226,13 @@ def _deployment(path: Path) -> Deployment:
         area = data.get("service_area")
         zone = str(data.get("timezone", defaults.timezone))
         ZoneInfo(zone)
-        kinds = tuple(data.get("unit_kinds", defaults.unit_kinds))
+        kinds = _names(data.get("unit_kinds", defaults.unit_kinds), "unit kind")
         return Deployment(
             name=str(data.get("name", defaults.name)),
             timezone=zone,
             service_area=ServiceArea(**area) if area else defaults.service_area,
             unit_kinds=kinds,
-            desks=tuple(data.get("desks", defaults.desks)),
+            desks=_names(data.get("desks", defaults.desks), "desk"),
             dispatch_timeout_s=float(data.get("dispatch_timeout_s", defaults.dispatch_timeout_s)),
             archive_after_s=_archive_after(data.get("archive_after_s", defaults.archive_after_s)),
             vicinity_radius_m=float(data.get("vicinity_radius_m", defaults.vicinity_radius_m)),

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import os
-
 import pytest
+
+from tests.support.postgres import PostgresCluster
 
 
 @pytest.fixture
-def postgres_url() -> str:  # replaced by the throwaway-cluster fixture
-    url = os.environ.get("HURRINET_TEST_PG")
-    if not url:
-        pytest.skip("no PostgreSQL")
-    return url
+def postgres_url(postgres: PostgresCluster) -> str:
+    """An empty database of the throwaway cluster for one test: its servers migrate it."""
+    name = postgres.create_database("cluster")
+    yield postgres.url(name)
+    postgres.drop_database(name)

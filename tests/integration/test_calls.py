@@ -3,6 +3,9 @@
 import pytest
 
 from tests.support.desk import CASTRIES_SQUARE
+from tests.support.postgres import both_backends
+
+pytestmark = both_backends
 
 
 def new_call(desk, **fields):

@@ -1,4 +1,5 @@
-"""The hub: a real server on 127.0.0.1 (port 0), real websocket clients, a real SQLite file."""
+"""The hub: a real server on 127.0.0.1 (port 0), real websocket clients, a real database: each test
+runs on a SQLite file and on PostgreSQL (tests/support/postgres.py)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ from server.net.hub import HubSettings
 from tests.support.client import Client
 from tests.support.desk import CASTRIES_SQUARE
 from tests.support.live import live_server
+from tests.support.postgres import both_backends
+
+pytestmark = both_backends
 
 
 @pytest.fixture
-async def live(template_db, tmp_path):
-    async with live_server(template_db, tmp_path, alert_delay_s=0.05) as server:
+async def live(template_db, tmp_path, server_database):
+    async with live_server(template_db, tmp_path, server_database, alert_delay_s=0.05) as server:
         yield server
 
 

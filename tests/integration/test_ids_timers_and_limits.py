@@ -16,11 +16,14 @@ from server.reference import DEMO
 from tests.support.client import Client
 from tests.support.desk import CASTRIES_SQUARE
 from tests.support.live import live_server
+from tests.support.postgres import both_backends
+
+pytestmark = both_backends
 
 
 @pytest.fixture
-async def live(template_db, tmp_path):
-    async with live_server(template_db, tmp_path, alert_delay_s=0.05) as server:
+async def live(template_db, tmp_path, server_database):
+    async with live_server(template_db, tmp_path, server_database, alert_delay_s=0.05) as server:
         yield server
 
 
@@ -56,14 +59,14 @@ async def test_a_refusal_stored_for_one_user_never_blocks_another(live):
     await observer.close(), await dispatcher.close()
 
 
-async def test_a_dispatch_timer_comes_back_after_a_restart_and_fires_once(template_db, tmp_path):
+async def test_a_dispatch_timer_comes_back_after_a_restart_and_fires_once(template_db, tmp_path, server_database):
     """Defect 5: a restart dropped the timers; a unit stayed dispatching and nobody was told."""
     reference = tmp_path / "reference"
     shutil.copytree(DEMO, reference)
     deployment = reference / "deployment.toml"
     deployment.write_text(deployment.read_text().replace("dispatch_timeout_s = 45", "dispatch_timeout_s = 2"))
     # Alerts acknowledged only after a minute: within the test, E1 stays dispatching.
-    async with live_server(template_db, tmp_path, alert_delay_s=60, reference_dir=reference) as live:
+    async with live_server(template_db, tmp_path, server_database, alert_delay_s=60, reference_dir=reference) as live:
         e1 = live.hub.runner.world.unit_by_callsign("E1").id
         a = await Client.open(live.port, live.tokens["dispatcher"])
         incident = (await a.ok("incident.create", incident_type="STRFIRE", incident_priority="A",

@@ -1,22 +1,25 @@
-"""Issue 14 on a real server (127.0.0.1, real websockets, a real SQLite file): log entries carry
+"""Issue 14 on a real server (127.0.0.1, real websockets, a SQLite file and PostgreSQL): log entries carry
 the name of who made them (finding 6), refusals speak a dispatcher's words, and the lock
 screen's PIN (finding 8) is set, checked and bounded without ever being kept in clear."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from server.domain.pin import FAILURES_BEFORE_LOCK
 from tests.support.client import Client
 from tests.support.live import live_server
+from tests.support.postgres import both_backends
+
+pytestmark = both_backends
 
 
 @pytest.fixture
-async def live(template_db, tmp_path):
-    async with live_server(template_db, tmp_path, alert_delay_s=0.05) as server:
+async def live(template_db, tmp_path, server_database):
+    async with live_server(template_db, tmp_path, server_database, alert_delay_s=0.05) as server:
         yield server
 
 
@@ -61,9 +64,9 @@ async def test_a_refusal_speaks_a_dispatchers_words_and_keeps_its_code_and_detai
 
 def stored_text(live) -> str:
     """Every value in every table of the server's database, as one text to search."""
-    with sqlite3.connect(live.settings.data_dir / "live.db") as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return "\n".join(repr(row) for t in tables for row in db.execute(f'SELECT * FROM "{t}"'))
+    with live.hub.runner.store.engine.connect() as db:
+        tables = sa.inspect(db).get_table_names()
+        return "\n".join(repr(tuple(row)) for t in tables for row in db.execute(sa.text(f'SELECT * FROM "{t}"')))
 
 
 async def test_a_pin_is_chosen_once_checked_and_never_kept_in_clear(live):
@@ -95,11 +98,12 @@ async def test_a_pin_is_chosen_once_checked_and_never_kept_in_clear(live):
     assert not any(e["name"].startswith("account") for e in client.events)
     text = stored_text(live)
     assert "730519" not in text and "246810" not in text
-    with sqlite3.connect(live.settings.data_dir / "live.db") as db:
-        assert db.execute("SELECT count(*) FROM command_result WHERE command_id IN ('pin-set', 'pin-ok')").fetchone() == (0,)
-        audited = db.execute("SELECT command, result FROM audit WHERE command_id = 'pin-set'").fetchall()
-        assert audited == [("account.set_pin", "ok")]
-        assert db.execute("SELECT pin_hash FROM user WHERE name = 'dispatcher'").fetchone()[0].startswith("scrypt$")
+    with live.hub.runner.store.engine.connect() as db:
+        query = lambda sql: [tuple(r) for r in db.execute(sa.text(sql))]  # noqa: E731
+        assert query("SELECT count(*) FROM command_result WHERE command_id IN ('pin-set', 'pin-ok')") == [(0,)]
+        assert query("SELECT command, result FROM audit WHERE command_id = 'pin-set'") == [("account.set_pin", "ok")]
+        # "user" quoted: unquoted, PostgreSQL reads it as CURRENT_USER
+        assert query("""SELECT pin_hash FROM "user" WHERE name = 'dispatcher'""")[0][0].startswith("scrypt$")
     await client.connection.close()
     await other.connection.close()
 

@@ -3,6 +3,9 @@
 import pytest
 
 from server.domain.resources import derive_status
+from tests.support.postgres import both_backends
+
+pytestmark = both_backends
 
 
 @pytest.mark.parametrize(

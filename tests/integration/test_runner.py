@@ -1,11 +1,13 @@
-"""The command runner on a real SQLite file: one transaction per command, idempotent resends,
+"""The command runner on a real SQLite file and on PostgreSQL: one transaction per command, idempotent resends,
 ordered gap-free events, and a restart that loads exactly what was acknowledged."""
 
 import sqlalchemy as sa
 
 from server.app.bootstrap import open_runner
-from server.storage.database import sqlite_url
-from tests.support.desk import CASTRIES_SQUARE, Desk, open_desk
+from tests.support.desk import CASTRIES_SQUARE, Desk, desk_on, open_desk
+from tests.support.postgres import both_backends
+
+pytestmark = both_backends
 
 
 def table_counts(desk: Desk) -> dict[str, int]:
@@ -108,25 +110,27 @@ def test_restart_loads_exactly_what_was_acknowledged(desk, tmp_path):
     assert reloaded.units == world.units and reloaded.alert_targets == world.alert_targets
 
 
-def test_reopening_keeps_reference_ids_and_live_state(template_db, tmp_path):
-    desk = open_desk(template_db, tmp_path)
+def test_reopening_keeps_reference_ids_and_live_state(server_database):
+    desk = desk_on(server_database)
     incident = desk.ready_incident()
     desk.available("E1")
     desk.ok("unit.assign", incident_id=incident, units=["E1"])
     unit_ids = {u.callsign: u.id for u in desk.world.units.values()}
     desk.runner.store.engine.dispose()
-    reopened = Desk(open_runner(sqlite_url(tmp_path / "hurrinet.db"), clock=desk.clock), desk.clock)
+    reopened = Desk(open_runner(server_database, clock=desk.clock), desk.clock)
     assert {u.callsign: u.id for u in reopened.world.units.values()} == unit_ids
     assert reopened.status("E1").assigned_to_incident_id == incident
     assert reopened.world.deployment.timezone == "America/St_Lucia"
     reopened.runner.store.engine.dispose()
 
 
-def test_sqlite_runs_with_wal_and_full_sync(desk):
+def test_sqlite_runs_with_wal_and_full_sync(template_db, tmp_path):
+    desk = open_desk(template_db, tmp_path)
     with desk.runner.store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar_one() == 2
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    desk.runner.store.engine.dispose()
 
 
 def test_bad_arguments_name_the_field(desk):

@@ -1,6 +1,6 @@
-"""The `stats` query through a real server on 127.0.0.1, and `hurrinet-server report` on a real
-database file: who may ask, what is refused and why, and figures that agree with the stored
-timestamps the server sent in its events."""
+"""The `stats` query through a real server on 127.0.0.1, and `hurrinet-server report` on the
+database it wrote (a SQLite file, and PostgreSQL): who may ask, what is refused and why, and
+figures that agree with the stored timestamps the server sent in its events."""
 
 from __future__ import annotations
 
@@ -13,15 +13,17 @@ import pytest
 
 from server.__main__ import main
 from server.protocol import parse_iso
-from server.storage.database import sqlite_url
 from tests.support.client import Client
 from tests.support.desk import CASTRIES_SQUARE
 from tests.support.live import live_server
+from tests.support.postgres import both_backends
+
+pytestmark = both_backends
 
 
 @pytest.fixture
-async def live(template_db, tmp_path):
-    async with live_server(template_db, tmp_path) as server:
+async def live(template_db, tmp_path, server_database):
+    async with live_server(template_db, tmp_path, server_database) as server:
         yield server
 
 
@@ -110,15 +112,15 @@ async def test_the_query_sees_changes_after_a_first_answer(live):
         await supervisor.close()
 
 
-async def test_report_on_the_database_file(live, tmp_path, capsys):
+async def test_report_on_the_database_file(live, tmp_path, capsys, server_database):
     dispatcher = (await clients(live, "dispatcher"))[0]
     try:
         _, incident_id = await storm(dispatcher)
         created = live.world.incidents[incident_id].incident_created
     finally:
         await dispatcher.close()
-    await live.stop()  # the report reads the file the server wrote
-    url = sqlite_url(tmp_path / "live.db")
+    await live.stop()  # the report reads the database the server wrote
+    url = server_database
     assert main(["report", "--database-url", url, "--format", "json"]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert figures["incidents"] == 1 and figures["stages"]["travel"]["count"] == 1

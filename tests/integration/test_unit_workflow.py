@@ -2,8 +2,12 @@
 dispatch, immediate transitions, reassignment, automatic unassignment, timeouts."""
 
 import pytest
+import sqlalchemy as sa
 
 from server.domain.world import Actor
+from tests.support.postgres import both_backends
+
+pytestmark = both_backends
 
 
 def test_new_units_start_unavailable(desk):
@@ -118,8 +122,8 @@ def test_immediate_on_scene_records_every_timestamp(desk):
     assert desk.status("M1").state == "on_scene" and desk.incident(incident).state == "active"
     unit_id = desk.world.unit_by_callsign("M1").id
     with desk.runner.store.engine.connect() as conn:
-        history = conn.exec_driver_sql(
-            "SELECT state FROM unit_status_history WHERE unit_id = ? ORDER BY id", (unit_id,)
+        history = conn.execute(
+            sa.text("SELECT state FROM unit_status_history WHERE unit_id = :unit ORDER BY id"), {"unit": unit_id}
         ).scalars().all()
     assert history == ["available_radio", "assigned_radio", "dispatching", "dispatched", "en_route", "on_scene"]
 

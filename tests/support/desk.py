@@ -86,9 +86,14 @@ class Desk:
         return sorted(t.id for t in self.world.alert_targets.values() if t.active and unit_id in t.unit_ids)[0]
 
 
+def desk_on(database_url: str, clock: FakeClock | None = None) -> Desk:
+    """A runner on a migrated, reference-loaded database (the `server_database` fixture's)."""
+    clock = clock or FakeClock()
+    return Desk(open_runner(database_url, clock=clock), clock)
+
+
 def open_desk(template: Path, directory: Path, clock: FakeClock | None = None) -> Desk:
     """Copy the migrated, reference-loaded template database and open a runner on it."""
     path = directory / "hurrinet.db"
     shutil.copyfile(template, path)
-    clock = clock or FakeClock()
-    return Desk(open_runner(sqlite_url(path), clock=clock), clock)
+    return desk_on(sqlite_url(path), clock)

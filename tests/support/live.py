@@ -56,11 +56,15 @@ class LiveServer:
 
 
 @contextlib.asynccontextmanager
-async def live_server(template_db: Path, directory: Path, **settings):
-    shutil.copyfile(template_db, directory / "live.db")
+async def live_server(template_db: Path, directory: Path, database_url: str | None = None, **settings):
+    """A server on a copy of `template_db`, or on `database_url` (the `server_database` fixture:
+    a loaded database of the test's backend, SQLite or PostgreSQL)."""
+    if database_url is None:
+        shutil.copyfile(template_db, directory / "live.db")
+        database_url = sqlite_url(directory / "live.db")
     settings.setdefault("simulate_alerts", True)  # the demo's targets name no transport
-    server = LiveServer(Settings(host="127.0.0.1", port=0, data_dir=directory,
-                                 database_url=sqlite_url(directory / "live.db"), **settings))  # fmt: skip
+    server = LiveServer(Settings(host="127.0.0.1", port=0, data_dir=directory, database_url=database_url,
+                                 **settings))  # fmt: skip
     await server.start()
     try:
         yield server

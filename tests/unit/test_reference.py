@@ -64,6 +64,8 @@ def rewrite(path, old, new):
         ("gazetteer.csv", "place,Derek Walcott Square,CAS", "place,Derek Walcott Square,XX", "line 2", "district 'XX'"),
         ("deployment.toml", "boat = 25", "tank = 25", "settings", "unknown unit kind 'tank'"),
         ("deployment.toml", "boat = 25", "boat = 0", "settings", "speeds_kmh.boat must be a number"),
+        ("deployment.toml", '"shelter"]', f'"{"x" * 33}"]', "settings", f"desk '{'x' * 33}' must be 1–32 characters"),
+        ("deployment.toml", '"command"]', '""]', "settings", "unit kind '' must be 1–32 characters"),
     ],
 )  # fmt: skip
 def test_bad_files_name_the_file_the_line_and_the_reason(broken, file, old, new, where, reason):

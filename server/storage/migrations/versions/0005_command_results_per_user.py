@@ -21,6 +21,10 @@ COLUMNS = "user_key, command_id, name, user_id, at, ok, result"
 
 def upgrade() -> None:
     op.rename_table("command_result", "command_result_v1")
+    if op.get_bind().dialect.name == "postgresql":
+        # A renamed table keeps its key's name there; move it too, or the new table's key would
+        # be named command_result_pkey1 and later migrations could not name it as the models do.
+        op.execute("ALTER INDEX command_result_pkey RENAME TO command_result_v1_pkey")
     op.create_table(
         "command_result",
         sa.Column("user_key", sa.String(length=64), nullable=False),
