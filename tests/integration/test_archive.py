@@ -13,11 +13,19 @@ from server.app.bootstrap import open_runner
 from server.domain.operations.archive import archivable
 from server.domain.world import Actor
 from server.net.archiver import archive_now, removal_args
+from server.storage import archive as archive_tables
 from server.storage.archive import Archive
-from server.storage.database import sqlite_url
 from tests.support.desk import CASTRIES_SQUARE, Desk
+from tests.support.postgres import both_backends
+
+pytestmark = both_backends  # the archive is a SQLite file beside the live one, or a schema on PostgreSQL
 
 DAY = timedelta(hours=24)
+
+
+def reopened(desk: Desk) -> str:
+    """The URL of the desk's live database, for a runner started again over it."""
+    return desk.runner.store.engine.url.render_as_string(hide_password=False)
 
 
 def worked_incident(desk: Desk, words: str = "roof torn off, family of four") -> tuple[str, str]:
@@ -91,8 +99,9 @@ def test_an_archived_incident_reads_back_whole_after_a_restart(desk, tmp_path):
     desk.runner.store.engine.dispose()
     desk.runner.archive.dispose()
     # Restart: a new runner over the same files.
-    desk.runner = open_runner(sqlite_url(tmp_path / "hurrinet.db"), clock=desk.clock)
-    assert (tmp_path / "hurrinet-archive.db").exists()
+    desk.runner = open_runner(reopened(desk), clock=desk.clock)
+    if desk.runner.store.engine.dialect.name == "sqlite":  # a file of its own beside the live one
+        assert (tmp_path / "live-archive.db").exists()
     assert incident not in desk.world.incidents
     got = desk.ok("archive.get", incident_id=incident)
     assert got.pop("archived_at")
@@ -110,17 +119,17 @@ def test_a_run_that_stopped_after_the_archive_commit_is_finished_by_the_next(des
     desk.runner.archive.put(items, desk.clock.now())  # the archive committed; the process dies here
     desk.runner.store.engine.dispose()
     desk.runner.archive.dispose()
-    desk.runner = open_runner(sqlite_url(tmp_path / "hurrinet.db"), clock=desk.clock)  # started again
+    desk.runner = open_runner(reopened(desk), clock=desk.clock)  # started again
     assert incident in desk.world.incidents and desk.runner.archive.has(incident)
     assert desk.ok("archive.get", incident_id=incident)["incident"] == before["incident"]
     assert desk.ok("incident.log", incident_id=incident)["entries"] == before["log_entries"]  # the live one
     totals = archive_now(desk.runner, DAY)  # the next run
     assert totals.incidents == 1
     assert incident not in desk.world.incidents and live_rows(desk, incident) == 0
-    with desk.runner.archive.engine.connect() as conn:
-        counts = {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
-                  for t in ("incident", "call", "incident_unit", "incident_log_entry", "resource_need",
-                            "resource_allocation")}  # fmt: skip
+    with desk.runner.archive.engine.connect() as conn:  # its tables, in its file or its schema
+        counts = {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                  for t in (archive_tables.INCIDENT, archive_tables.CALL, archive_tables.INCIDENT_UNIT,
+                            archive_tables.LOG_ENTRY, archive_tables.NEED, archive_tables.ALLOCATION)}  # fmt: skip
     assert counts == {"incident": 1, "call": 1, "incident_unit": 1, "incident_log_entry": len(before["log_entries"]),
                       "resource_need": 1, "resource_allocation": 1}  # fmt: skip
     got = desk.ok("archive.get", incident_id=incident)

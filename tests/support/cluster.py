@@ -55,6 +55,7 @@ class Cluster:
     async def started(cls, database_url: str, directory: Path, servers: int = 3, users: int = 1,
                       role: str = "dispatcher", **settings: str) -> AsyncIterator[Cluster]:  # fmt: skip
         """`settings` as environment: `alert_delay_s="60"` is HURRINET_ALERT_DELAY_S=60."""
+        directory.mkdir(parents=True, exist_ok=True)
         cluster = cls(database_url, directory, [free_port() for _ in range(servers)],
                       {f"HURRINET_{k.upper()}": v for k, v in settings.items()})  # fmt: skip
         cluster.cli("check")  # migrate and load the reference data once, before any server
