@@ -12,6 +12,7 @@ import shutil
 import signal
 from pathlib import Path
 
+from hurrinet_tui.link import Backoff, ServerLink
 from hurrinet_tui.replica import Replica
 from server.reference import DEMO
 from tests.support.client import Client
@@ -136,3 +137,30 @@ async def test_a_dispatch_timer_fires_once_across_the_cluster_after_its_server_d
         await asyncio.sleep(3)  # the third server's timer has fired too by now
         assert await cluster.count_log_entries(incident, "dispatch_timeout") == 1
         await watcher.close()
+
+
+async def test_the_workstation_link_fails_over_and_resumes_by_replay_on_a_shared_database(postgres_url, tmp_path):
+    """The real workstation link given two servers on one database: the second replays what the
+    first sent (no snapshot), and a command typed as the first died applies exactly once."""
+    async with Cluster.started(postgres_url, tmp_path, servers=2) as cluster:
+        a, b = (f"ws://127.0.0.1:{port}/ws" for port in cluster.ports)
+        link = ServerLink([a, b], cluster.tokens[0], backoff=Backoff(base=0.01, cap=0.05, fast_attempts=3),
+                          rng=random.Random(7))  # fmt: skip
+        link.start()
+        try:
+            async with asyncio.timeout(30):
+                while not link.status.connected:
+                    await asyncio.sleep(0.01)
+            first = await link.command("incident.create", {"description": "on the first server"})
+            await cluster.kill(0, signal.SIGKILL)
+            typed = await asyncio.wait_for(link.submit("incident.create", {"description": "as it died"}), 30)
+            async with asyncio.timeout(30):
+                while not (link.status.connected and typed["incident_id"] in link.replica.incidents):
+                    await asyncio.sleep(0.01)
+            assert link.sessions_on == [a, b] and link.welcome_modes == ["snapshot", "replay"]
+            descriptions = [i["description"] for i in link.replica.incidents.values()]
+            assert sorted(descriptions) == ["as it died", "on the first server"]
+            assert first["incident_id"] in link.replica.incidents
+            assert link.replica.seq == await cluster.last_seq()
+        finally:
+            await link.close()
