@@ -114,6 +114,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         await hub.close_sessions()
         await feed.close()
         await server.wait_closed()
+        hub.flush()  # the sessions' last audit rows (disconnect), written before the database closes
         checkpoint(runner.store.engine)
         runner.store.engine.dispose()
         runner.archive.dispose()

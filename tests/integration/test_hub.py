@@ -8,6 +8,7 @@ import json
 import socket
 import urllib.request
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from websockets.asyncio.client import connect
@@ -50,6 +51,17 @@ async def test_revoked_tokens_get_401(live):
     assert caught.value.response.status_code == 401
     kinds = [r["kind"] for r in hub.accounts.audit_since(hub.runner.clock.now().replace(year=2000))]
     assert "login_failed" in kinds
+
+
+async def test_logins_and_the_disconnects_of_a_shutdown_are_audited(live):
+    """Connection audit rows ride in the hub's batches; the last ones (the sessions closed by the
+    shutdown itself) are written before the database closes."""
+    await Client.open(live.port, live.tokens["observer"])
+    accounts = live.hub.accounts
+    await live.stop()
+    rows = [(r["kind"], r["user_id"]) for r in accounts.audit_since(datetime(2000, 1, 1, tzinfo=UTC))]
+    observer = next(user.id for user in accounts.list() if user.name == "observer")
+    assert ("login", observer) in rows and ("disconnect", observer) in rows
 
 
 async def test_a_command_from_one_client_reaches_the_other_in_order(live):
