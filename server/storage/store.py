@@ -172,8 +172,28 @@ class Store:
             if not live:
                 world.index_units()
                 return world
-            world.calls = {r["id"]: self._call(r) for r in rows(m.CallRow)}
-            world.incidents = self._incidents(conn, world.calls.values())
+            # One object per repeated value (ids of parents, dispatchers, instants, places, change
+            # records) across all the rows: a storm's board holds far fewer distinct values than
+            # rows, and each row decoded its own copy (docs/performance.md).
+            import orjson  # loaded already (the engine's JSON columns); imported here to keep this local
+
+            memo: dict[Any, Any] = {}
+
+            def share(value: Any) -> Any:
+                kind = type(value)
+                if kind is str or kind is datetime:  # neither equals a value of another type (times: all UTC)
+                    return memo.setdefault(value, value)
+                # a dict by its JSON (true is not 1); anything else by type and value (never mutated)
+                key = (kind, orjson.dumps(value) if kind is dict else value)
+                try:
+                    return memo.setdefault(key, value)
+                except (TypeError, orjson.JSONEncodeError):  # unhashable or not JSON: kept as it is
+                    return value
+
+            fetched = conn.execute(sa.select(_table(m.CallRow))).mappings().partitions(500)  # one fetchmany per 500
+            calls = (shapes.CALL.load(r, share) for part in fetched for r in part)
+            world.calls = {c.id: c for c in calls}
+            world.incidents = self._incidents(conn, world.calls.values(), share)
             world.seq = conn.execute(sa.select(sa.func.coalesce(sa.func.max(_table(m.EventRow).c.seq), 0))).scalar_one()
         world.index_units()
         return world
@@ -182,17 +202,27 @@ class Store:
     def _call(r: Any) -> Call:
         return shapes.CALL.load(r)
 
-    def _incidents(self, conn: Connection, calls: Iterable[Call]) -> dict[str, Incident]:
-        def grouped(model: type[m.SQLModel], *order: str) -> dict[str, list[Any]]:
+    def _incidents(self, conn: Connection, calls: Iterable[Call], share: Callable[[Any], Any]) -> dict[str, Incident]:
+        # Rows become entities as they are fetched, a few hundred at a time (one fetchmany each,
+        # not one fetchone per row): holding every row first raised the peak and left the heap
+        # fragmented for the rest of the shift.
+        def batches(table: sa.Table, *order: Any) -> Iterable[list[Any]]:
+            return conn.execute(sa.select(table).order_by(*order)).mappings().partitions(500)
+
+        def grouped(model: type[m.SQLModel], shape: shapes.Shape) -> dict[str, list[Any]]:
             table = _table(model)
             out: dict[str, list[Any]] = defaultdict(list)
-            for r in conn.execute(sa.select(table).order_by(*(table.c[o] for o in order))).mappings():
-                out[r["incident_id"]].append(r)
+            for part in batches(table, table.c.ordinal):
+                for r in part:
+                    out[share(r["incident_id"])].append(shape.load(r, share))
             return out
 
-        units = grouped(m.IncidentUnitRow, "ordinal")
-        log = grouped(m.LogEntryRow, "ordinal")
-        needs = grouped(m.NeedRow, "ordinal")
+        units = grouped(m.IncidentUnitRow, shapes.INCIDENT_UNIT)
+        log = grouped(m.LogEntryRow, shapes.LOG_ENTRY)
+        needs: dict[str, list[Any]] = defaultdict(list)
+        need_table = _table(m.NeedRow)
+        for r in conn.execute(sa.select(need_table).order_by(need_table.c.ordinal)).mappings():
+            needs[r["incident_id"]].append(r)
         allocations: dict[str, list[Allocation]] = defaultdict(list)
         alloc_table = _table(m.AllocationRow)
         for r in conn.execute(sa.select(alloc_table).order_by(alloc_table.c.allocated_at, alloc_table.c.id)).mappings():
@@ -204,18 +234,21 @@ class Store:
             if c.incident_id:
                 call_ids[c.incident_id].append(c.id)
         incidents = {}
-        for r in conn.execute(sa.select(_table(m.IncidentRow))).mappings():
-            iid = r["id"]
-            incidents[iid] = shapes.INCIDENT.load(
-                r,
-                call_ids=tuple(call_ids[iid]),
-                units=tuple(shapes.INCIDENT_UNIT.load(u) for u in units[iid]),
-                log=tuple(shapes.LOG_ENTRY.load(e) for e in log[iid]),
-                needs=tuple(
-                    Need(n["id"], ResourceType(n["resource_type"]), n["quantity"], tuple(allocations[n["id"]]))
-                    for n in needs[iid]
-                ),
-            )
+        for part in batches(_table(m.IncidentRow)):
+            for r in part:
+                iid = r["id"]
+                incident = shapes.INCIDENT.load(
+                    r,
+                    share,
+                    call_ids=tuple(call_ids.get(iid, ())),
+                    units=tuple(units.pop(iid, ())),
+                    log=tuple(log.pop(iid, ())),
+                    needs=tuple(
+                        Need(n["id"], ResourceType(n["resource_type"]), n["quantity"], tuple(allocations[n["id"]]))
+                        for n in needs.get(iid, ())
+                    ),
+                )
+                incidents[incident.id] = incident
         return incidents
 
     # --- reference data -----------------------------------------------------------------------
