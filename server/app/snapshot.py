@@ -10,7 +10,7 @@ order, and events carry absolute values (protocol.md § Snapshot).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, repeat
 from typing import overload
@@ -141,10 +141,12 @@ class LiveSnapshot:
 
     # --- keeping the order ------------------------------------------------------------------------
     def _extend_log(self, incident: Incident) -> None:
-        entries = self.logs.setdefault(incident.id, [])
-        new = [_dumps(wire.log_entry(e)) for e in incident.log[len(entries):]]
-        entries += new
-        self.log_bytes[incident.id] = self.log_bytes.get(incident.id, 0) + sum(len(b) + 1 for b in new)
+        """Encode the entries added since; an incident without entries has no log here."""
+        done = len(self.logs.get(incident.id, ()))
+        if len(incident.log) > done:
+            new = [_dumps(wire.log_entry(e)) for e in incident.log[done:]]
+            self.logs.setdefault(incident.id, []).extend(new)
+            self.log_bytes[incident.id] = self.log_bytes.get(incident.id, 0) + sum(len(b) + 1 for b in new)
 
     def _place_incident(self, incident: Incident) -> None:
         state = incident.state
@@ -223,15 +225,14 @@ class LiveSnapshot:
         keys: list[str] = []
         sizes: list[int] = []
 
-        def add(kind: str, ids: Iterable[str], sized: Callable[[str], int]) -> None:
+        def add(kind: str, ids: Iterable[str], blobs: Mapping[str, bytes]) -> None:
             ids = list(ids)
             keys.extend(ids)
             kinds.extend(repeat(kind, len(ids)))
-            sizes.extend(map(sized, ids))
+            sizes.extend(map(len, map(blobs.__getitem__, ids)))
 
         incidents, calls = self.blobs["incidents"], self.blobs["calls"]
-        blob_size = lambda table: lambda key: len(table[key])  # noqa: E731
-        add("units", self.blobs["units"], blob_size(self.blobs["units"]))
+        add("units", self.blobs["units"], self.blobs["units"])
         calls_of = self.calls_of
         for group in (self.waiting, self.active):
             run: list[str] = []  # incidents in a row without calls, added in one go
@@ -240,18 +241,22 @@ class LiveSnapshot:
                 linked = calls_of.get(incident_id)
                 if linked is None:
                     continue
-                add("incidents", run, blob_size(incidents))
+                add("incidents", run, incidents)
                 run = []
-                add("calls", linked, blob_size(calls))
-            add("incidents", run, blob_size(incidents))
-        add("calls", self.live_calls, blob_size(calls))
+                add("calls", linked, calls)
+            add("incidents", run, incidents)
+        add("calls", self.live_calls, calls)
         # The board first; the logs only its detail view reads, and the places a call taker types.
-        log_bytes = self.log_bytes
-        add("log_entries", (i for i in chain(self.waiting, self.active) if log_bytes.get(i)), log_bytes.__getitem__)
-        add("gazetteer", ("",), lambda _: len(self.gazetteer))
-        add("resources", self.blobs["resources"], blob_size(self.blobs["resources"]))
-        add("incidents", self.ended, blob_size(incidents))
-        add("calls", self.other_calls, blob_size(calls))
+        logged = list(filter(self.log_bytes.__contains__, chain(self.waiting, self.active)))
+        keys += logged
+        kinds += repeat("log_entries", len(logged))
+        sizes += map(self.log_bytes.__getitem__, logged)
+        keys.append("")
+        kinds.append("gazetteer")
+        sizes.append(len(self.gazetteer))
+        add("resources", self.blobs["resources"], self.blobs["resources"])
+        add("incidents", self.ended, incidents)
+        add("calls", self.other_calls, calls)
         return Plan(kinds, keys, sizes, _cuts(sizes, PART_BYTES - len(self.reference) // 2))
 
     def part(self, seq: int, index: int, items: list[Item], total: int) -> str:
@@ -278,7 +283,7 @@ class LiveSnapshot:
 def _cuts(sizes: list[int], budget: int) -> list[int]:
     """Where each part starts: a part takes items while their sizes (each plus a comma) stay
     within `budget`, and at least one. One bisection per part over the running sums."""
-    ends = list(accumulate((size + 1 for size in sizes), initial=0))  # ends[i]: bytes before item i
+    ends = list(accumulate(map((1).__add__, sizes), initial=0))  # ends[i]: bytes before item i, commas counted
     starts, start, count = [], 0, len(sizes)
     while start < count:
         starts.append(start)
