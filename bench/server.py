@@ -1,6 +1,10 @@
 """The server beside its bare dependencies, measured in the same run (run on demand).
 
-    python bench/server.py [--sizes 1000,10000] [--units 2000] [--rounds 3] [--quick]
+    python bench/server.py [--sizes 1000,10000] [--units 2000] [--rounds 3] [--only ROWS] [--boards DIR]
+
+`--only start,hello` runs just those rows (durable, rtt, fanout, snapshot, start, hello, join);
+`--boards DIR` keeps the generated boards there and reuses them on the next run (the 10k board
+takes a while to make).
 
 Each figure is the project and the bare dependency doing the same job on this machine, in
 interleaved rounds (bare, project, bare, project, …), reported as medians with their ratio
@@ -384,6 +388,15 @@ def rss_mb(pid: int) -> int:
     return 0
 
 
+def board_dir(boards: Path, size: int, units: int) -> Path:
+    path = boards / f"board-{size}-{units}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+ROWS = ("durable", "rtt", "fanout", "snapshot", "start", "hello", "join")
+
+
 # --- the table -------------------------------------------------------------------------------------
 def median(values):
     return statistics.median(values)
@@ -401,8 +414,13 @@ async def main() -> None:
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sessions", type=int, default=500)
+    parser.add_argument("--only", default=",".join(ROWS), help=f"rows to run, comma-separated: {','.join(ROWS)}")
+    parser.add_argument("--boards", type=Path, help="keep the generated boards in this directory and reuse them")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    only = set(args.only.split(","))
+    if only - set(ROWS):
+        parser.error(f"--only: unknown rows {sorted(only - set(ROWS))}; known: {', '.join(ROWS)}")
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         print(f"# bench/server.py — {time.strftime('%Y-%m-%d %H:%M')} — {os.cpu_count()} cores, "
@@ -419,50 +437,63 @@ async def main() -> None:
         p50s, p99s, bare_p50, bare_p99 = [], [], [], []
         fans = {"bare": [], "project": []}
         for _ in range(args.rounds):
-            rates["bare"].append(await durable(bare_server(fresh("bare"))))
-            rates["project"].append(await durable(project_server(fresh("durable"))))
-            b50, b99 = await round_trip(bare_server(fresh("bare")))
-            bare_p50.append(b50), bare_p99.append(b99)
-            p50, p99 = await round_trip(project_server(fresh("rtt")))
-            p50s.append(p50), p99s.append(p99)
-            fans["bare"].append(await fan_out(bare_server(fresh("bare")), bare=True))
-            fans["project"].append(await fan_out(project_server(fresh("fan"))))
-        rb, rp = median(rates["bare"]), median(rates["project"])
-        print(f"| durable commands/s, 32 in flight | {rb:,.0f}/s | {rp:,.0f}/s | {rp / rb:.2f}× | ≥ 0.8× | "
-              f"{'met' if rp >= 0.8 * rb else 'NOT met'} |")  # fmt: skip
-        print(f"| round trip at 50 sessions, p50 / p99 | {median(bare_p50):.1f} / {median(bare_p99):.1f} ms | "
-              f"{median(p50s):.1f} / {median(p99s):.1f} ms | p99 {median(p99s) / median(bare_p99):.2f}× | p99 ≤ 5 ms | "
-              f"{'met' if median(p99s) <= 5 else 'NOT met'} |")  # fmt: skip
-        fb, fp = median(fans["bare"]), median(fans["project"])
-        print(f"| fan-out of a burst to 100 sessions | {fb:,.0f} events/s | {fp:,.0f} events/s | {fp / fb:.2f}× | "
-              f"≥ 0.8× | {'met' if fp >= 0.8 * fb else 'NOT met'} |")  # fmt: skip
+            if "durable" in only:
+                rates["bare"].append(await durable(bare_server(fresh("bare"))))
+                rates["project"].append(await durable(project_server(fresh("durable"))))
+            if "rtt" in only:
+                b50, b99 = await round_trip(bare_server(fresh("bare")))
+                bare_p50.append(b50), bare_p99.append(b99)
+                p50, p99 = await round_trip(project_server(fresh("rtt")))
+                p50s.append(p50), p99s.append(p99)
+            if "fanout" in only:
+                fans["bare"].append(await fan_out(bare_server(fresh("bare")), bare=True))
+                fans["project"].append(await fan_out(project_server(fresh("fan"))))
+        if "durable" in only:
+            rb, rp = median(rates["bare"]), median(rates["project"])
+            print(f"| durable commands/s, 32 in flight | {rb:,.0f}/s | {rp:,.0f}/s | {rp / rb:.2f}× | ≥ 0.8× | "
+                  f"{'met' if rp >= 0.8 * rb else 'NOT met'} |")  # fmt: skip
+        if "rtt" in only:
+            print(f"| round trip at 50 sessions, p50 / p99 | {median(bare_p50):.1f} / {median(bare_p99):.1f} ms | "
+                  f"{median(p50s):.1f} / {median(p99s):.1f} ms | p99 {median(p99s) / median(bare_p99):.2f}× | "
+                  f"p99 ≤ 5 ms | {'met' if median(p99s) <= 5 else 'NOT met'} |")  # fmt: skip
+        if "fanout" in only:
+            fb, fp = median(fans["bare"]), median(fans["project"])
+            print(f"| fan-out of a burst to 100 sessions | {fb:,.0f} events/s | {fp:,.0f} events/s | {fp / fb:.2f}× | "
+                  f"≥ 0.8× | {'met' if fp >= 0.8 * fb else 'NOT met'} |")  # fmt: skip
 
-        for size in sizes:
-            board = fresh(f"board{size}")
-            started = time.perf_counter()
-            reference = make_board(board, size, args.units)
-            print(f"| (board of {size:,} incidents + {args.units:,} units generated in "
-                  f"{time.perf_counter() - started:.0f} s) | | | | | |")  # fmt: skip
-            project_ms, bare_ms, kb = snapshot_build(board)
-            print(f"| snapshot at {size:,}: all parts from the kept encoding | orjson of the whole {bare_ms:.1f} ms | "
-                  f"{project_ms:.1f} ms | {project_ms / bare_ms:.2f}× | – | |")  # fmt: skip
-            print(f"| snapshot at {size:,}: compressed (deflate per part) | – | {kb:,} KB | – | ≤ 1 MB at 10k | "
-                  f"{'met' if kb <= 1024 else 'NOT met'} |")  # fmt: skip
+        for size in sizes if only & {"snapshot", "start", "hello", "join"} else ():
+            board, started = board_dir(args.boards, size, args.units) if args.boards else fresh(f"board{size}"), time.perf_counter()
+            if (board / "hurrinet.db").exists():
+                reference = board / "reference"
+            else:
+                reference = make_board(board, size, args.units)
+                print(f"| (board of {size:,} incidents + {args.units:,} units generated in "
+                      f"{time.perf_counter() - started:.0f} s) | | | | | |")  # fmt: skip
+            if "snapshot" in only:
+                project_ms, bare_ms, kb = snapshot_build(board)
+                print(f"| snapshot at {size:,}: all parts from the kept encoding | orjson of the whole {bare_ms:.1f} ms | "
+                      f"{project_ms:.1f} ms | {project_ms / bare_ms:.2f}× | – | |")  # fmt: skip
+                print(f"| snapshot at {size:,}: compressed (deflate per part) | – | {kb:,} KB | – | ≤ 1 MB at 10k | "
+                      f"{'met' if kb <= 1024 else 'NOT met'} |")  # fmt: skip
             starts, selects, hellos = [], [], []
-            for _ in range(args.rounds):
+            for _ in range(args.rounds if only & {"start", "hello"} else 0):
                 selects.append(raw_select(board))
                 async with project_server(board, reference) as (port, token, _, start_s):
                     starts.append(start_s)
                     hellos.append(await hello_at_scale(port, token))
-            print(f"| start with {size:,} incidents | raw SELECT {median(selects):.2f} s | {median(starts):.2f} s | "
-                  f"{median(starts) / median(selects):.1f}× | ≤ 2 s at 10k | {'met' if median(starts) <= 2 else 'NOT met'} |")  # fmt: skip
-            welcome = median([h[0] for h in hellos])
-            whole = median([h[1] for h in hellos])
-            stall = median([h[2] for h in hellos])
-            print(f"| hello → welcome at {size:,} (whole snapshot: {whole:,.0f} ms) | – | {welcome:.1f} ms | – | "
-                  f"≤ 150 ms | {'met' if welcome <= 150 else 'NOT met'} |")  # fmt: skip
-            print(f"| another session's event delayed meanwhile (worst) | – | {stall:.1f} ms | – | ≤ 20 ms | "
-                  f"{'met' if stall <= 20 else 'NOT met'} |")  # fmt: skip
+            if "start" in only:
+                print(f"| start with {size:,} incidents | raw SELECT {median(selects):.2f} s | {median(starts):.2f} s | "
+                      f"{median(starts) / median(selects):.1f}× | ≤ 2 s at 10k | {'met' if median(starts) <= 2 else 'NOT met'} |")  # fmt: skip
+            if "hello" in only:
+                welcome = median([h[0] for h in hellos])
+                whole = median([h[1] for h in hellos])
+                stall = median([h[2] for h in hellos])
+                print(f"| hello → welcome at {size:,} (whole snapshot: {whole:,.0f} ms) | – | {welcome:.1f} ms | – | "
+                      f"≤ 150 ms | {'met' if welcome <= 150 else 'NOT met'} |")  # fmt: skip
+                print(f"| another session's event delayed meanwhile (worst) | – | {stall:.1f} ms | – | ≤ 20 ms | "
+                      f"{'met' if stall <= 20 else 'NOT met'} |")  # fmt: skip
+            if "join" not in only:
+                continue
             joins_bare, joins, rss_bare, rss = [], [], [], []
             for _ in range(args.rounds):
                 elapsed, memory = await join(bare_server(fresh("bare")), args.sessions, bare=True)

@@ -26,6 +26,9 @@ from server.storage.models import AuditRow, UserRow
 
 USERS = UserRow.__table__  # type: ignore[attr-defined]
 AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
+# Built once: every handshake runs it, and building the statement cost more than running it
+# (500 sessions joining together, docs/performance.md).
+_BY_TOKEN = sa.select(USERS).where(USERS.c.token_hash == sa.bindparam("token_hash"))
 
 
 def token_hash(token: str) -> str:
@@ -87,7 +90,7 @@ class Accounts:
     def authenticate(self, token: str) -> User | None:
         """The active user holding `token`, or None (unknown or revoked)."""
         with self.reader.connect() as conn:
-            row = conn.execute(sa.select(USERS).where(USERS.c.token_hash == token_hash(token))).first()
+            row = conn.execute(_BY_TOKEN, {"token_hash": token_hash(token)}).first()
         return None if row is None or row.revoked_at is not None else _user(row)
 
     # --- the lock screen's PIN (rules in server/domain/pin.py) -------------------------------

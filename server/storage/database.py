@@ -6,14 +6,17 @@ as operators write them: `postgresql://` and `postgres://` mean psycopg 3 (docs/
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import URL, Engine, make_url
+
+if TYPE_CHECKING:  # Alembic is imported when a migration runs, not by every start (see `migrate`)
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5000
@@ -119,6 +122,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -138,9 +143,45 @@ def check_reachable(engine: Engine) -> None:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (from an empty database, too). Every start-up comes here
-    first, so an unreachable database is reported here (DatabaseUnavailable)."""
+    first, so an unreachable database is reported here (DatabaseUnavailable). A database already
+    at the head is left alone without Alembic: importing and running it cost about 0.3 s of every
+    start (docs/performance.md); anything else (older, newer, several heads, unreadable
+    migration headers) goes through Alembic as before."""
     check_reachable(engine)
+    if revision == "head" and (head := _head_on_disk()) is not None and _stored_revisions(engine) == [head]:
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
+
+
+_HEADER = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def _head_on_disk() -> str | None:
+    """The one revision no other follows, from the migration files' `revision` and
+    `down_revision` lines; None when that is not one plain answer (Alembic decides then)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    try:
+        for path in (MIGRATIONS / "versions").glob("*.py"):
+            header = dict(match.groups() for match in _HEADER.finditer(path.read_text()))
+            if "revision" not in header:
+                continue
+            revisions.add(ast.literal_eval(header["revision"]))
+            down = ast.literal_eval(header.get("down_revision", "None"))
+            parents.update(down if isinstance(down, tuple | list) else () if down is None else (down,))
+    except (OSError, ValueError, SyntaxError):
+        return None
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _stored_revisions(engine: Engine) -> list[str] | None:
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return [row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")]
 
 
 def checkpoint(engine: Engine) -> None:

@@ -236,8 +236,28 @@ class Store:
             if not live:
                 world.index_units()
                 return world
-            world.calls = {r["id"]: self._call(r) for r in rows(m.CallRow)}
-            world.incidents = self._incidents(conn, world.calls.values())
+            # One object per repeated value (ids of parents, dispatchers, instants, places, change
+            # records) across all the rows: a storm's board holds far fewer distinct values than
+            # rows, and each row decoded its own copy (docs/performance.md).
+            import orjson  # loaded already (the engine's JSON columns); imported here to keep this local
+
+            memo: dict[Any, Any] = {}
+
+            def share(value: Any) -> Any:
+                kind = type(value)
+                if kind is str or kind is datetime:  # neither equals a value of another type (times: all UTC)
+                    return memo.setdefault(value, value)
+                # a dict by its JSON (true is not 1); anything else by type and value (never mutated)
+                key = (kind, orjson.dumps(value) if kind is dict else value)
+                try:
+                    return memo.setdefault(key, value)
+                except (TypeError, orjson.JSONEncodeError):  # unhashable or not JSON: kept as it is
+                    return value
+
+            fetched = conn.execute(sa.select(_table(m.CallRow))).mappings().partitions(500)  # one fetchmany per 500
+            calls = (shapes.CALL.load(r, share) for part in fetched for r in part)
+            world.calls = {c.id: c for c in calls}
+            world.incidents = self._incidents(conn, world.calls.values(), share)
             world.seq = conn.execute(sa.select(sa.func.coalesce(sa.func.max(_table(m.EventRow).c.seq), 0))).scalar_one()
         world.index_units()
         return world
@@ -255,27 +275,76 @@ class Store:
     def _call(r: Any) -> Call:
         return shapes.CALL.load(r)
 
-    def _incidents(self, conn: Connection, calls: Iterable[Call], only: set[str] | None = None) -> dict[str, Incident]:
-        """Every incident, or those in `only`, whole: units, log, needs and allocations."""
-        def grouped(model: type[m.SQLModel], *order: str) -> dict[str, list[Any]]:
-            table = _table(model)
-            query = sa.select(table).order_by(*(table.c[o] for o in order))
+    def _incidents(self, conn: Connection, calls: Iterable[Call], share: Callable[[Any], Any],
+                   only: set[str] | None = None) -> dict[str, Incident]:  # fmt: skip
+        """Every incident, or those in `only` (a catch-up's few), whole: units, log, needs, allocations."""
+        # Rows become entities as they are fetched, a few hundred at a time (one fetchmany each,
+        # not one fetchone per row): holding every row first raised the peak and left the heap
+        # fragmented for the rest of the shift. The rows come raw from the driver and each
+        # column's own type converts them, memoised by the raw value: the storm's 90,000 times
+        # and 50,000 change records hold a few thousand distinct ones, each parsed once and
+        # shared (docs/performance.md).
+        dialect = conn.dialect
+        caches: dict[type, dict[Any, Any]] = {}
+
+        def converter(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
+            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if process is None:
+                return None
+            cache = caches.setdefault(type(column.type), {})
+
+            def convert(raw: Any) -> Any:
+                try:
+                    return cache[raw]
+                except KeyError:
+                    value = cache[raw] = process(raw)
+                    return value
+                except TypeError:  # unhashable (a driver that decodes JSON itself)
+                    return process(raw)
+
+            return convert
+
+        def batches(table: sa.Table, *order: Any, key: str = "incident_id") -> Iterable[list[dict[str, Any]]]:
+            query = sa.select(table).order_by(*order)
             if only is not None:
-                query = query.where(table.c.incident_id.in_(only))
+                query = query.where(table.c[key].in_(sorted(only)))
+            compiled = query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+            result = conn.exec_driver_sql(str(compiled))
+            names = list(result.keys())
+            converted = [(n, f) for n, f in enumerate(map(converter, (table.c[name] for name in names))) if f]
+            for part in result.partitions(500):
+                rows = []
+                for raw in part:
+                    values = list(raw)
+                    for n, convert in converted:
+                        if values[n] is not None:
+                            values[n] = convert(values[n])
+                    rows.append(dict(zip(names, values, strict=True)))
+                yield rows
+
+        def grouped(model: type[m.SQLModel], shape: shapes.Shape) -> dict[str, list[Any]]:
+            table = _table(model)
             out: dict[str, list[Any]] = defaultdict(list)
-            for r in conn.execute(query).mappings():
-                out[r["incident_id"]].append(r)
+            for part in batches(table, table.c.ordinal):
+                for r in part:
+                    out[share(r["incident_id"])].append(shape.load(r, share))
             return out
 
-        units = grouped(m.IncidentUnitRow, "ordinal")
-        log = grouped(m.LogEntryRow, "ordinal")
-        needs = grouped(m.NeedRow, "ordinal")
+        units = grouped(m.IncidentUnitRow, shapes.INCIDENT_UNIT)
+        log = grouped(m.LogEntryRow, shapes.LOG_ENTRY)
+        needs: dict[str, list[Any]] = defaultdict(list)
+        need_table = _table(m.NeedRow)
+        need_query = sa.select(need_table).order_by(need_table.c.ordinal)
+        if only is not None:
+            need_query = need_query.where(need_table.c.incident_id.in_(only))
+        for r in conn.execute(need_query).mappings():
+            needs[r["incident_id"]].append(r)
         allocations: dict[str, list[Allocation]] = defaultdict(list)
         alloc_table = _table(m.AllocationRow)
         alloc_query = sa.select(alloc_table).order_by(alloc_table.c.allocated_at, alloc_table.c.id)
         if only is not None:
-            need_ids = sa.select(_table(m.NeedRow).c.id).where(_table(m.NeedRow).c.incident_id.in_(only))
-            alloc_query = alloc_query.where(alloc_table.c.need_id.in_(need_ids))
+            alloc_query = alloc_query.where(alloc_table.c.need_id.in_(
+                sa.select(need_table.c.id).where(need_table.c.incident_id.in_(only))))  # fmt: skip
         for r in conn.execute(alloc_query).mappings():
             allocations[r["need_id"]].append(
                 Allocation(r["id"], r["resource_id"], r["quantity"], r["allocated_at"], r["released_at"])
@@ -285,21 +354,21 @@ class Store:
             if c.incident_id:
                 call_ids[c.incident_id].append(c.id)
         incidents = {}
-        incident_query = sa.select(_table(m.IncidentRow))
-        if only is not None:
-            incident_query = incident_query.where(_table(m.IncidentRow).c.id.in_(only))
-        for r in conn.execute(incident_query).mappings():
-            iid = r["id"]
-            incidents[iid] = shapes.INCIDENT.load(
-                r,
-                call_ids=tuple(call_ids[iid]),
-                units=tuple(shapes.INCIDENT_UNIT.load(u) for u in units[iid]),
-                log=tuple(shapes.LOG_ENTRY.load(e) for e in log[iid]),
-                needs=tuple(
-                    Need(n["id"], ResourceType(n["resource_type"]), n["quantity"], tuple(allocations[n["id"]]))
-                    for n in needs[iid]
-                ),
-            )
+        for part in batches(_table(m.IncidentRow), key="id"):
+            for r in part:
+                iid = r["id"]
+                incident = shapes.INCIDENT.load(
+                    r,
+                    share,
+                    call_ids=tuple(call_ids.get(iid, ())),
+                    units=tuple(units.pop(iid, ())),
+                    log=tuple(log.pop(iid, ())),
+                    needs=tuple(
+                        Need(n["id"], ResourceType(n["resource_type"]), n["quantity"], tuple(allocations[n["id"]]))
+                        for n in needs.get(iid, ())
+                    ),
+                )
+                incidents[incident.id] = incident
         return incidents
 
     # --- reference data -----------------------------------------------------------------------
@@ -474,7 +543,7 @@ class Store:
             # An incident's calls come with it (its `call_ids`), so it needs their order too.
             linked = [self._call(r) for r in conn.execute(
                 sa.select(calls_table).where(calls_table.c.incident_id.in_(touched.incidents))).mappings()]  # fmt: skip
-            touched.incidents = self._incidents(conn, linked, only=set(touched.incidents))
+            touched.incidents = self._incidents(conn, linked, lambda value: value, only=set(touched.incidents))
         if touched.unit_status:
             table = _table(m.UnitStatusRow)
             touched.unit_status = {r["unit_id"]: shapes.UNIT_STATUS.load(r) for r in conn.execute(

@@ -15,15 +15,15 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from server.domain.unit_status import UnitState
 from server.domain.world import AlertRequest, World
 from server.net.alerts.config import ConfigError, SmtpConfig, TargetConfig, WebhookConfig, parse
 from server.net.alerts.message import compose
-from server.net.alerts.transports import DeliveryFailed, post_webhook, send_mail
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("hurrinet.alerts")
 
@@ -73,7 +73,14 @@ class AlertDelivery:
         self.links = links
         self.configs = configs
         self.simulated = simulated
-        self.client = httpx.AsyncClient(follow_redirects=False)
+        # The transports' libraries (httpx, aiosmtplib) and the client's TLS context cost about
+        # 0.4 s of a start: only a deployment with a target that mails or posts pays for them.
+        self.client: httpx.AsyncClient | None = None
+        if configs:
+            from server.net.alerts import transports
+
+            self.transports = transports
+            self.client = transports.httpx.AsyncClient(follow_redirects=False)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def deliver(self, request: AlertRequest, acknowledge: Acknowledge, report: Report) -> None:
@@ -105,12 +112,13 @@ class AlertDelivery:
                 return
             alert = compose(world, request.unit_id, target_id, request.incident_id, self.now(),
                             self.links(request.unit_id, target_id, request.incident_id))  # fmt: skip
+            transports = self.transports  # loaded with the configs that lead here
             try:
                 if isinstance(config, SmtpConfig):
-                    await send_mail(alert, config)
+                    await transports.send_mail(alert, config)
                 elif isinstance(config, WebhookConfig):
-                    await post_webhook(self.client, alert, config)
-            except DeliveryFailed as error:
+                    await transports.post_webhook(self.client, alert, config)
+            except transports.DeliveryFailed as error:
                 log.warning("alert %s → %s failed (attempt %d of %d): %s",
                             alert.callsign, alert.target.code, attempt, attempts, error)  # fmt: skip
                 _report(report, world, request, target_id, str(error), attempt, attempt == attempts)
@@ -122,7 +130,8 @@ class AlertDelivery:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.client.aclose()
+        if self.client is not None:
+            await self.client.aclose()
         if self.simulated is not None:
             await self.simulated.close()
 
