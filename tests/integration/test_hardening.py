@@ -273,7 +273,7 @@ def test_user_add_creates_a_missing_data_dir_and_binds_a_unit(tmp_path):
         (["audit", "--since", "yesterday"], "is not an ISO time"),
         (["user", "list", "--config", "/nonexistent/hurrinet.toml"], "No such file"),
         (["user", "list", "--data-dir", "/proc/hurrinet"], "No such file"),
-        (["user", "list", "--database-url", "nonsense"], "Could not parse"),
+        (["user", "list", "--database-url", "nonsense"], "not a database URL"),
     ],
 )  # fmt: skip
 def test_every_cli_mistake_is_one_line_and_a_non_zero_exit(tmp_path, capsys, args, says):
