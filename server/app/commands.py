@@ -187,6 +187,15 @@ class CommandRunner:
             self._batch = None
             raise
 
+    def refresh(self) -> list[dict[str, Any]]:
+        """Catch up with what other servers committed without taking the write lock (another
+        server woke us): one consistent read of the database, so a wake-up never queues behind
+        the writers. Nothing to do inside a batch: it caught up when it opened."""
+        if self._batch is not None or self._stale:
+            return []
+        with self.store.consistent_read() as conn:
+            return self._catch_up(conn)
+
     @property
     def in_batch(self) -> bool:
         return self._batch is not None

@@ -446,6 +446,21 @@ class Hub:
             log.exception("cannot open a transaction on the database")
             return False
         self._schedule_flush()
+        self._release_caught(caught)
+        return True
+
+    def catch_up(self) -> None:
+        """Bring this server up to what the others committed (they woke us, or a client resumes
+        from further on), reading without the write lock."""
+        try:
+            caught = self.runner.refresh()
+        except Exception:
+            log.exception("cannot read what other servers committed")
+            return
+        self._release_caught(caught)
+
+    def _release_caught(self, caught: list[dict[str, Any]]) -> None:
+        """Events other servers committed: durable already, so they go out at once, in order."""
         if caught:
             for event in caught:
                 self._broadcast_event(event)
@@ -453,12 +468,6 @@ class Hub:
             outcome = CommandOutcome(True, {}, caught)
             for listener in self.listeners:
                 listener(outcome)
-        return True
-
-    def catch_up(self) -> None:
-        """Bring this server up to what the others committed (they woke us, or a client resumes
-        from further on); the empty batch commits at once."""
-        self._open()
 
     def _enqueue(self, prepared: Prepared, action: Action) -> None:
         self._batch.prepared.append(prepared)

@@ -208,7 +208,7 @@ class Store:
         """The world as stored; without `live`, only what the reference data plans against
         (stations, units and their status, alert targets), not incidents and calls."""
         world = World()
-        with self._consistent_read() as conn:
+        with self.consistent_read() as conn:
             rows = lambda model: conn.execute(sa.select(_table(model))).mappings().all()  # noqa: E731
             world.districts = {r["code"]: District(r["code"], r["name"]) for r in rows(m.DistrictRow)}
             for r in rows(m.StationRow):
@@ -262,7 +262,7 @@ class Store:
         world.index_units()
         return world
 
-    def _consistent_read(self) -> Connection:
+    def consistent_read(self) -> Connection:
         """A read that sees one moment of the database throughout: other servers may commit
         between its statements (a world loaded half before and half after a commit would
         hold events it never applied). SQLite's read transaction is such a snapshot already."""
