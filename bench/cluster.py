@@ -29,11 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.postgres import PostgresCluster, start_cluster, stop_cluster  # noqa: E402
-
 from bench.server import _drain, command_frame, open_session, until_result  # noqa: E402
 from tests.support.cluster import Cluster  # noqa: E402
 from tests.support.failover_client import FailoverClient  # noqa: E402
+from tests.support.postgres import PostgresCluster, start_cluster, stop_cluster  # noqa: E402
 
 BARE = r'''
 import asyncio, sys

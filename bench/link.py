@@ -27,9 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import orjson  # noqa: E402
-from bench.hub import server_process  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
+from bench.server import project_server  # noqa: E402
 from hurrinet_tui.link import ServerLink  # noqa: E402
 from server import protocol  # noqa: E402
 from tests.support.shaping_proxy import ShapingProxy  # noqa: E402
@@ -84,7 +84,7 @@ def figures(values: list[float]) -> str:
 async def main(args: argparse.Namespace) -> None:
     directory = Path(tempfile.mkdtemp(prefix="hurrinet-bench-link-"))
     rng = random.Random(14)
-    async with server_process(directory, compression=True) as (port, token):
+    async with project_server(directory, compression=True) as (port, token, _, _):
         proxy = ShapingProxy("127.0.0.1", port, rate_bps=64_000, rtt_s=0.3)
         await proxy.start()
         url = f"ws://127.0.0.1:{proxy.port}/ws"

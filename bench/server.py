@@ -16,7 +16,8 @@ Rows:
 - durable commands/s with 32 in flight: `incident.create` against websockets + a raw sqlite
   INSERT and COMMIT per message;
 - command round trip p50/p99 with 50 sessions connected and receiving every event;
-- fan-out of a burst of events to 100 sessions, against `websockets.broadcast`;
+- fan-out of a burst of events to 100 sessions, against `websockets.broadcast` of frames of the
+  same size (the bare frame is padded to the project's event: the same bytes to deliver);
 - snapshot at N incidents: the parts built from the kept encoding, against orjson of the whole;
 - hello → welcome and the whole snapshot at N incidents over loopback, and how late another
   session's events arrive meanwhile;
@@ -112,7 +113,7 @@ def make_board(directory: Path, incidents: int, units: int) -> Path:
 
 # --- processes -------------------------------------------------------------------------------------
 @contextlib.asynccontextmanager
-async def project_server(directory: Path, reference: Path | None = None):
+async def project_server(directory: Path, reference: Path | None = None, compression: bool = False):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         server_cli(["user", "add", f"bench-{random.random()}", "--role", "dispatcher", "--data-dir", str(directory)])
@@ -120,8 +121,9 @@ async def project_server(directory: Path, reference: Path | None = None):
     extra = ["--reference-dir", str(reference)] if reference else []
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "serve", "--port", "0", "--data-dir", str(directory), "--no-compression",
-        *extra, cwd=ROOT, stderr=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        sys.executable, "-m", "server", "serve", "--port", "0", "--data-dir", str(directory),
+        *([] if compression else ["--no-compression"]), *extra,
+        cwd=ROOT, stderr=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
     while not (match := re.search(r"listening on [\d.]+:(\d+)", (await process.stderr.readline()).decode())):
         if process.stderr.at_eof():
@@ -260,6 +262,18 @@ async def _drain(ws) -> None:
             pass
 
 
+def _event_bytes() -> int:
+    """The size of the event `incident.create` (as the bench sends it) broadcasts."""
+    with tempfile.TemporaryDirectory() as tmp:
+        runner = open_runner(sqlite_url(Path(tmp) / "size.db"))
+        outcome = runner.run("size", "incident.create", {"description": "bench 0"}, DISPATCHER)
+        runner.store.engine.dispose()
+        return len(orjson.dumps({"type": "event", **outcome.events[0]}))
+
+
+EVENT_BYTES = _event_bytes()
+
+
 async def fan_out(server, listeners: int = 100, burst: int = 200, bare: bool = False) -> float:
     async with server as (port, token, _, _):
         sessions = [await open_session(port, token) for _ in range(listeners)]
@@ -275,8 +289,10 @@ async def fan_out(server, listeners: int = 100, burst: int = 200, bare: bool = F
         counters = [asyncio.create_task(count(ws)) for ws in sessions]
         started = time.perf_counter()
         for n in range(burst):
-            if bare:
-                await sender.send(orjson.dumps({"type": "fan", "seq": n, "data": {"incident": {"id": str(n)}}}).decode())
+            if bare:  # a frame as large as the project's event for the same command: the same bytes to send
+                frame = {"type": "fan", "seq": n, "data": {"incident": {"id": str(n), "pad": ""}}}
+                frame["data"]["incident"]["pad"] = "x" * max(0, EVENT_BYTES - len(orjson.dumps(frame)))
+                await sender.send(orjson.dumps(frame).decode())
             else:
                 await sender.send(command_frame(n, False))
         await asyncio.gather(*counters)
