@@ -218,9 +218,14 @@ class CommandRunner:
     def _put_fresh(self, change: Change, touched: Touched) -> None:
         """Put the entities as read from the tables into `change`; named ones that are gone
         were archived by another server, and leave the world with their calls."""
-        for kind in ("incidents", "calls", "unit_status", "resources"):
-            for key, value in getattr(touched, kind).items():
-                change._put(kind, key, value)
+        for incident in touched.incidents.values():
+            change.put_incident(incident)
+        for call in touched.calls.values():
+            change.put_call(call)
+        for status in touched.unit_status.values():
+            change.put_status(status)
+        for resource in touched.resources.values():
+            change.put_resource(resource)
         for incident_id in touched.named["incidents"] - touched.incidents.keys():
             if incident_id in self.world.incidents:
                 change.remove_incident(incident_id)
@@ -399,7 +404,7 @@ STORAGE_FAILED = {"code": "internal", "message": "the server could not store the
 
 
 def audit_row(at: datetime, actor: Actor, name: str, command_id: str | None, outcome: CommandOutcome) -> dict[str, Any]:
-    """The command's audit row, written in its own transaction: who, what, how it ended."""
+    """The command's audit row, written in the command's transaction: who, what, how it ended."""
     result = "ok" if outcome.ok else outcome.result.get("code", "internal")
     return audit_entry(at, "command", user_id=actor.user_id, command=quoted(name)[:64],
                        command_id=quoted(command_id)[:64] if command_id else None, result=result)  # fmt: skip
