@@ -8,6 +8,11 @@ that commit: every outgoing frame is an action released, in arrival order, after
 followed has been written. So `seq` is gap-free, every session sees one order, and a `hello`
 joins the broadcast at one consistent point.
 
+Several servers may share one database (docs/cluster.md): a batch's transaction takes the
+database's write lock when it opens and first applies, and sends, what the others committed
+since our last `seq`; a server woken by another's commit catches up the same way without the
+lock. Connection audit rows (login, failed login, disconnect) ride in the batches too.
+
 Each event is encoded once and written to every session without a task or a queue per
 session; a session whose unsent bytes pile up, or stop draining, is closed (it will resume).
 A large snapshot goes in parts, a window of them at a time as the client acknowledges them,
@@ -442,8 +447,8 @@ class Hub:
             return True
         try:
             caught = self.runner.begin()
-        except Exception:
-            log.exception("cannot open a transaction on the database")
+        except Exception as error:  # the database is down: every command says so until it is back
+            log.error("cannot open a transaction on the database: %s", error)
             return False
         self._schedule_flush()
         self._release_caught(caught)
