@@ -29,49 +29,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.server import _drain, command_frame, open_session, until_result  # noqa: E402
+from bench.server import bare_process, pipelined, round_trips  # noqa: E402
 from tests.support.cluster import Cluster  # noqa: E402
 from tests.support.failover_client import FailoverClient  # noqa: E402
 from tests.support.postgres import PostgresCluster, start_cluster, stop_cluster  # noqa: E402
 
-BARE = r'''
-import asyncio, sys
+PSYCOPG_STORE = r'''
 import psycopg
-from websockets.asyncio.server import serve, broadcast
 db = psycopg.connect(sys.argv[1], autocommit=False)
 db.execute("CREATE TABLE IF NOT EXISTS t (id bigserial PRIMARY KEY, body text)"); db.commit()
-clients = set()
-async def handler(ws):
-    clients.add(ws)
-    try:
-        async for message in ws:
-            if message.startswith('{"type":"hello"'):
-                await ws.send('{"type":"welcome"}')
-            else:
-                db.execute("INSERT INTO t (body) VALUES (%s)", (message,)); db.commit()
-                broadcast([c for c in clients if c is not ws], '{"type":"event","data":' + message + '}')
-                await ws.send('{"type":"result","ok":true}')
-    finally:
-        clients.discard(ws)
-async def main():
-    async with serve(handler, "127.0.0.1", 0, compression=None) as server:
-        print(server.sockets[0].getsockname()[1], flush=True)
-        await asyncio.Future()
-asyncio.run(main())
+def write(body):
+    db.execute("INSERT INTO t (body) VALUES (%s)", (body,)); db.commit()
 '''
 
 
 @contextlib.asynccontextmanager
 async def bare(pg: PostgresCluster):
-    url = pg.url(pg.create_database("bare"))
-    process = await asyncio.create_subprocess_exec(sys.executable, "-c", BARE, url, stdout=asyncio.subprocess.PIPE,
-                                                   stderr=asyncio.subprocess.DEVNULL)  # fmt: skip
-    port = int((await process.stdout.readline()).decode())
-    try:
+    async with bare_process(PSYCOPG_STORE, pg.url(pg.create_database("bare"))) as (port, _):
         yield [port], ""
-    finally:
-        process.kill()
-        await process.wait()
 
 
 @contextlib.asynccontextmanager
@@ -82,54 +57,14 @@ async def project(pg: PostgresCluster, servers: int, directory: Path):
         yield cluster.ports, cluster.tokens[0]
 
 
-async def durable(server, seconds: float, in_flight: int = 32, connections: int = 6) -> float:
+async def durable(server, seconds: float) -> float:
     async with server as (ports, token):
-        sessions = [await open_session(ports[n % len(ports)], token) for n in range(connections)]
-        done = 0
-        deadline = time.perf_counter() + seconds
-
-        async def loop(ws, share: int) -> None:
-            nonlocal done
-            n, outstanding = 0, 0
-            for _ in range(share):
-                n += 1
-                outstanding += 1
-                await ws.send(command_frame(n, False))
-            while outstanding:
-                await until_result(ws)
-                outstanding -= 1
-                done += 1
-                if time.perf_counter() < deadline:
-                    n += 1
-                    outstanding += 1
-                    await ws.send(command_frame(n, False))
-
-        shares = [in_flight // connections + (1 if n < in_flight % connections else 0) for n in range(connections)]
-        started = time.perf_counter()
-        await asyncio.gather(*(loop(ws, share) for ws, share in zip(sessions, shares, strict=True)))
-        rate = done / (time.perf_counter() - started)
-        for ws in sessions:
-            await ws.close()
-        return rate
+        return await pipelined(ports, token, seconds, in_flight=32, connections=6)
 
 
-async def round_trip(server, sessions: int = 50, commands: int = 300) -> tuple[float, float]:
+async def round_trip(server) -> tuple[float, float]:
     async with server as (ports, token):
-        idle = [await open_session(ports[n % len(ports)], token) for n in range(1, sessions)]
-        drains = [asyncio.create_task(_drain(ws)) for ws in idle]
-        ws = await open_session(ports[0], token)
-        times = []
-        for n in range(commands):
-            started = time.perf_counter()
-            await ws.send(command_frame(n, False))
-            await until_result(ws)
-            times.append(time.perf_counter() - started)
-        for task in drains:
-            task.cancel()
-        for client in [*idle, ws]:
-            await client.close()
-        times.sort()
-        return times[len(times) // 2] * 1000, times[int(len(times) * 0.99)] * 1000
+        return await round_trips(ports, token, sessions=50, commands=300)
 
 
 async def failover(pg: PostgresCluster, directory: Path, kills: int) -> list[float]:

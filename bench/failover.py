@@ -23,7 +23,6 @@ import random
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import orjson  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
+from bench.link import first_true  # noqa: E402
 from hurrinet_tui.link import ServerLink  # noqa: E402
 from server import protocol  # noqa: E402
 from server.app.bootstrap import open_runner  # noqa: E402
@@ -84,20 +84,6 @@ def figures(values: list[float]) -> str:
     return f"median {statistics.median(ordered):.2f} s, p95 {p95:.2f} s, max {ordered[-1]:.2f} s (n={len(ordered)})"
 
 
-async def first_true(*conditions, timeout: float = 60.0) -> list[float]:
-    """Seconds until each condition first held, polled together every 5 ms."""
-    started = time.perf_counter()
-    took: list[float | None] = [None] * len(conditions)
-    async with asyncio.timeout(timeout):
-        while None in took:
-            now = time.perf_counter()
-            for index, condition in enumerate(conditions):
-                if took[index] is None and condition():
-                    took[index] = now - started
-            await asyncio.sleep(0.005)
-    return took
-
-
 async def until(condition, timeout: float = 60.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
@@ -136,7 +122,8 @@ async def measure(args: argparse.Namespace, directory: Path) -> None:
             assert bare.url == link.url, "both clients must be on the server that is killed"
             killed.kill()
             link_s, bare_s = await first_true(lambda k=killed: link.status.connected and link.url != k.url,
-                                              lambda k=killed: bare.connected and bare.url != k.url)  # fmt: skip
+                                              lambda k=killed: bare.connected and bare.url != k.url,
+                                              poll_s=0.005)  # fmt: skip
             ours.append(link_s)
             floor.append(bare_s)
             await killed.start()  # back for the next round, untimed

@@ -134,8 +134,8 @@ async def main(args: argparse.Namespace) -> None:
         await proxy.stop()
 
 
-async def first_true(*conditions, timeout: float = 60.0) -> list[float]:
-    """Seconds until each condition first held, polled together every 10 ms."""
+async def first_true(*conditions, timeout: float = 60.0, poll_s: float = 0.01) -> list[float]:
+    """Seconds until each condition first held, polled together every `poll_s`."""
     started = time.perf_counter()
     took: list[float | None] = [None] * len(conditions)
     async with asyncio.timeout(timeout):
@@ -144,7 +144,7 @@ async def first_true(*conditions, timeout: float = 60.0) -> list[float]:
             for index, condition in enumerate(conditions):
                 if took[index] is None and condition():
                     took[index] = now - started
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(poll_s)
     return took
 
 

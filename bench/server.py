@@ -138,12 +138,12 @@ async def project_server(directory: Path, reference: Path | None = None, compres
         logs.cancel()
 
 
-BARE = r'''
-import asyncio, sqlite3, sys
+# The bare dependency: websockets and one durable insert per command, nothing else. Its store
+# (`write(body)`, committed before the answer) is spliced in: SQLite here, psycopg in bench/cluster.py.
+BARE_SERVER = r'''
+import asyncio, sys
 from websockets.asyncio.server import serve, broadcast
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=FULL")
-db.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT)")
+# STORE
 clients = set()
 async def handler(ws):
     clients.add(ws)
@@ -154,7 +154,7 @@ async def handler(ws):
             elif message.startswith('{"type":"fan"'):
                 broadcast(clients, message)
             else:
-                db.execute("BEGIN IMMEDIATE"); db.execute("INSERT INTO t (body) VALUES (?)", (message,)); db.execute("COMMIT")
+                write(message)
                 broadcast([c for c in clients if c is not ws], '{"type":"event","data":' + message + '}')
                 await ws.send('{"type":"result","ok":true}')
     finally:
@@ -165,19 +165,35 @@ async def main():
         await asyncio.Future()
 asyncio.run(main())
 '''
+SQLITE_STORE = r'''
+import sqlite3
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=FULL")
+db.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT)")
+def write(body):
+    db.execute("BEGIN IMMEDIATE"); db.execute("INSERT INTO t (body) VALUES (?)", (body,)); db.execute("COMMIT")
+'''
+
+
+@contextlib.asynccontextmanager
+async def bare_process(store: str, target: str):
+    """The bare server with `store` spliced in, given `target` (its database) as argv[1]; yields
+    its port and pid."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", BARE_SERVER.replace("# STORE\n", store), target, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL)  # clients that hang up make it log; only the figures matter
+    port = int((await process.stdout.readline()).decode())
+    try:
+        yield port, process.pid
+    finally:
+        process.kill()
+        await process.wait()
 
 
 @contextlib.asynccontextmanager
 async def bare_server(directory: Path):
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", BARE, str(directory / f"bare-{random.random()}.db"), stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL)  # clients that hang up make it log; only the figures matter
-    port = int((await process.stdout.readline()).decode())
-    try:
-        yield port, "", process.pid, 0.0
-    finally:
-        process.kill()
-        await process.wait()
+    async with bare_process(SQLITE_STORE, str(directory / f"bare-{random.random()}.db")) as (port, pid):
+        yield port, "", pid, 0.0
 
 
 async def open_session(port: int, token: str, hello: bool = True, last_seq: int | None = None):
@@ -206,54 +222,65 @@ async def until_result(ws) -> None:
 
 # --- the rows ------------------------------------------------------------------------------------------
 async def durable(server, seconds: float = 3.0, in_flight: int = 32, connections: int = 4) -> float:
-    """Commands per second with `in_flight` outstanding, pipelined over a few connections (each
-    connection also receives every other connection's events, as positions do)."""
     async with server as (port, token, _, _):
-        sessions = [await open_session(port, token) for _ in range(connections)]
-        done = 0
-        deadline = time.perf_counter() + seconds
+        return await pipelined([port], token, seconds, in_flight, connections)
 
-        async def loop(ws) -> None:
-            nonlocal done
-            n, outstanding = 0, 0
-            for _ in range(in_flight // connections):
+
+async def pipelined(ports: list[int], token: str, seconds: float, in_flight: int, connections: int) -> float:
+    """Commands per second with `in_flight` outstanding, pipelined over a few connections spread
+    over `ports` (each connection also receives every other connection's events, as positions do)."""
+    sessions = [await open_session(ports[n % len(ports)], token) for n in range(connections)]
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def loop(ws, share: int) -> None:
+        nonlocal done
+        n, outstanding = 0, 0
+        for _ in range(share):
+            n += 1
+            outstanding += 1
+            await ws.send(command_frame(n, False))
+        while outstanding:
+            await until_result(ws)
+            outstanding -= 1
+            done += 1
+            if time.perf_counter() < deadline:
                 n += 1
                 outstanding += 1
                 await ws.send(command_frame(n, False))
-            while outstanding:
-                await until_result(ws)
-                outstanding -= 1
-                done += 1
-                if time.perf_counter() < deadline:
-                    n += 1
-                    outstanding += 1
-                    await ws.send(command_frame(n, False))
 
-        started = time.perf_counter()
-        await asyncio.gather(*(loop(ws) for ws in sessions))
-        rate = done / (time.perf_counter() - started)
-        for ws in sessions:
-            await ws.close()
-        return rate
+    shares = [in_flight // connections + (1 if n < in_flight % connections else 0) for n in range(connections)]
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(ws, share) for ws, share in zip(sessions, shares, strict=True)))
+    rate = done / (time.perf_counter() - started)
+    for ws in sessions:
+        await ws.close()
+    return rate
 
 
 async def round_trip(server, sessions: int = 50, commands: int = 300) -> tuple[float, float]:
     async with server as (port, token, _, _):
-        idle = [await open_session(port, token) for _ in range(sessions - 1)]
-        drains = [asyncio.create_task(_drain(ws)) for ws in idle]
-        ws = await open_session(port, token)
-        times = []
-        for n in range(commands):
-            started = time.perf_counter()
-            await ws.send(command_frame(n, False))
-            await until_result(ws)
-            times.append(time.perf_counter() - started)
-        for task in drains:
-            task.cancel()
-        for client in [*idle, ws]:
-            await client.close()
-        times.sort()
-        return times[len(times) // 2] * 1000, times[int(len(times) * 0.99)] * 1000
+        return await round_trips([port], token, sessions, commands)
+
+
+async def round_trips(ports: list[int], token: str, sessions: int, commands: int) -> tuple[float, float]:
+    """p50 and p99 (ms) of one client's commands on the first port, with `sessions` connected
+    over `ports` and every one receiving every event."""
+    idle = [await open_session(ports[n % len(ports)], token) for n in range(1, sessions)]
+    drains = [asyncio.create_task(_drain(ws)) for ws in idle]
+    ws = await open_session(ports[0], token)
+    times = []
+    for n in range(commands):
+        started = time.perf_counter()
+        await ws.send(command_frame(n, False))
+        await until_result(ws)
+        times.append(time.perf_counter() - started)
+    for task in drains:
+        task.cancel()
+    for client in [*idle, ws]:
+        await client.close()
+    times.sort()
+    return times[len(times) // 2] * 1000, times[int(len(times) * 0.99)] * 1000
 
 
 async def _drain(ws) -> None:

@@ -21,9 +21,10 @@ from server.__main__ import main
 from server.net.alerts import ConfigError
 from server.net.alerts.ack import Claim
 from server.storage.database import sqlite_url
-from tests.support.alert_receivers import Mailbox, Receiver, closed_port, reference_with_targets
+from tests.support.alert_receivers import Mailbox, Receiver, reference_with_targets
 from tests.support.client import Client
 from tests.support.live import live_server
+from tests.support.ports import free_port as closed_port
 
 SECRET_ENV = "HURRINET_TEST_WEBHOOK_SECRET"
 SECRET = "s3cret-for-the-test"

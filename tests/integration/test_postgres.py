@@ -33,7 +33,8 @@ from server.storage.database import (
 from server.storage.store import Store
 from tests.support.client import Client
 from tests.support.live import live_server
-from tests.support.postgres import BIN_ENV, REQUIRE_ENV, SUPERUSER, free_port, start_cluster_for_tests
+from tests.support.ports import free_port
+from tests.support.postgres import BIN_ENV, REQUIRE_ENV, SUPERUSER, start_cluster_for_tests
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]

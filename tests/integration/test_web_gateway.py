@@ -19,7 +19,8 @@ from websockets.exceptions import InvalidStatus
 
 from hurrinet_tui.__main__ import main
 from hurrinet_tui.web.gateway import WorkstationGateway, public_url, same_origin, session_command
-from tests.support.web import ROOT, free_port
+from tests.support.ports import free_port
+from tests.support.web import ROOT
 
 
 @asynccontextmanager

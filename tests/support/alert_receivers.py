@@ -8,7 +8,6 @@ import email
 import email.policy
 import json
 import shutil
-import socket
 import threading
 import urllib.request
 from dataclasses import dataclass, field
@@ -74,12 +73,6 @@ class Receiver:
             self.server.shutdown()
             self.server.server_close()
 
-
-def closed_port() -> int:
-    """A loopback port nothing listens on: connecting to it is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def reference_with_targets(directory: Path, rows: list[str]) -> Path:

@@ -15,13 +15,14 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support.ports import free_port
 
 SUPERUSER = "hurrinet"  # the cluster's own superuser, trusted on 127.0.0.1 only
 REQUIRE_ENV = "HURRINET_REQUIRE_POSTGRES"  # set by .ci/run: a missing PostgreSQL fails, never skips
@@ -63,11 +64,6 @@ def find_bin_dir() -> Path:
                                   "apt-get install postgresql)")  # fmt: skip
     return candidates[-1].parent
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _run_as() -> list[str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.alert_receivers import closed_port, reference_with_targets
+from tests.support.alert_receivers import reference_with_targets
 from tests.support.live import live_server
+from tests.support.ports import free_port as closed_port
 
 from .conftest import live_app, until
 from .test_workflow import command, unit_state

@@ -5,12 +5,12 @@ refused in words and never shown; a good one connects and shows the board."""
 from __future__ import annotations
 
 import html
-import socket
 
 from hurrinet_tui.screens.lock import LockScreen
 from hurrinet_tui.screens.main import MainScreen
 from hurrinet_tui.screens.sign_in import SignInScreen
 from hurrinet_tui.web.session import build_browser_workstation
+from tests.support.ports import free_port as closed_port
 
 from .conftest import until
 from .test_lock import create_incident
@@ -28,11 +28,6 @@ async def type_token(pilot, token: str) -> None:
     await pilot.press(*token, "enter")
     await pilot.pause()
 
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def test_a_bad_token_is_refused_in_words_and_a_good_one_opens_the_board(live):
