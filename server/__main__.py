@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from server import protocol
 from server.app import wire
-from server.app.commands import Clock
+from server.app.commands import Clock, CommandRunner
 from server.config import ConfigError, Settings, load_settings
 from server.domain.errors import DomainError
 from server.net.accounts import Accounts
@@ -95,6 +95,16 @@ class CliError(Exception):
     """A mistake a person can make on the command line: one line on stderr, exit status 1."""
 
 
+def _open_runner(settings: Settings) -> CommandRunner:
+    """The deployment as `serve` opens it: the same database, reference data and archive."""
+    from server.app.bootstrap import open_runner
+
+    try:
+        return open_runner(settings.database, settings.reference_dir, archive_url=settings.archive_url)
+    except ReferenceFileError as error:
+        raise CliError(f"reference data: {error}") from None
+
+
 def _accounts(args: argparse.Namespace) -> tuple[Accounts, Clock]:
     settings = _settings(args)
     if not settings.database_url:
@@ -156,7 +166,6 @@ def _report(args: argparse.Namespace) -> int:
     """The after-action figures of the incidents in the database, written to stdout or a file."""
     from server.advice.stats_query import live_table, stats_query
     from server.app.archive_stats import archive_source
-    from server.app.bootstrap import open_runner
     from server.app.report import render
 
     def moment(text: str | None, name: str) -> datetime | None:
@@ -173,11 +182,7 @@ def _report(args: argparse.Namespace) -> int:
         print("hurrinet-server report: --to must be after --from", file=sys.stderr)
         return 2
     settings = _settings(args)  # the same database and reference data `serve` uses
-    try:
-        runner = open_runner(settings.database, settings.reference_dir, archive_url=settings.archive_url)
-    except ReferenceFileError as error:
-        print(f"reference data: {error}", file=sys.stderr)
-        return 1
+    runner = _open_runner(settings)
     try:
         world = runner.world
         sources = (live_table, archive_source(runner.archive))  # archived incidents count too
@@ -215,7 +220,6 @@ def _server_answers(settings: Settings) -> bool:
 
 def _archive(args: argparse.Namespace) -> int:
     """Archive what ended longer ago than --older-than, now, on a stopped server's database."""
-    from server.app.bootstrap import open_runner
     from server.net.archiver import archive_now
 
     older_than = parse_duration(args.older_than)
@@ -225,11 +229,7 @@ def _archive(args: argparse.Namespace) -> int:
         # schedule (archive_interval_s), so this is for a server that is stopped.
         raise CliError(f"a server answers on {settings.host}:{settings.port}; it archives on its own schedule "
                        f"(archive_interval_s = {settings.archive_interval_s:g}); stop it to archive by hand")  # fmt: skip
-    try:
-        runner = open_runner(settings.database, settings.reference_dir, archive_url=settings.archive_url)
-    except ReferenceFileError as error:
-        print(f"reference data: {error}", file=sys.stderr)
-        return 1
+    runner = _open_runner(settings)
     try:
         try:
             totals = archive_now(runner, older_than)

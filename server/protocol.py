@@ -392,13 +392,7 @@ class Stats(Args):
     @model_validator(mode="after")
     def _times(self) -> Stats:
         for name, text in (("from", self.from_), ("to", self.to)):
-            if text is not None:
-                try:
-                    moment = parse_iso(text)
-                except ValueError:
-                    raise ValueError(f"{name} is not an ISO 8601 time: {text!r}") from None
-                if moment.tzinfo is None:
-                    raise ValueError(f"{name} needs a time zone (Z for UTC): {text!r}")
+            _checked_time(name, text)
         if self.from_ is not None and self.to is not None and parse_iso(self.to) <= parse_iso(self.from_):
             raise ValueError("to must be after from")
         return self
