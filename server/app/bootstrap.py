@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import nanoid
-
+from server.app import ids
 from server.app.commands import Clock, CommandRunner
 from server.reference import DEMO, load_reference
 from server.storage.archive import Archive, default_url
@@ -18,7 +17,7 @@ def open_runner(
     database_url: str,
     reference_dir: str | Path = DEMO,
     clock: Clock | None = None,
-    new_id: Callable[[], str] = nanoid.generate,
+    new_id: Callable[[], str] = ids.new_id,
     archive_url: str = "",
 ) -> CommandRunner:
     """Everything a server process needs to take commands, ready to go."""

@@ -18,12 +18,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-import nanoid
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
 from server import protocol
-from server.app import wire
+from server.app import ids, wire
 from server.app.handlers import HANDLERS, READERS
 from server.domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
 from server.domain.roles import check_allowed, check_own_unit
@@ -135,7 +134,7 @@ class CommandRunner:
         world: World,
         store: Store,
         clock: Clock | None = None,
-        new_id: Callable[[], str] = nanoid.generate,
+        new_id: Callable[[], str] = ids.new_id,
         archive: Archive | None = None,
     ) -> None:
         self.world = world
@@ -169,9 +168,11 @@ class CommandRunner:
 
     # --- a batch: the write lock, and first what other servers committed -----------------------
     def begin(self) -> list[dict[str, Any]]:
-        """Open the batch the next commands are prepared in: take the database's write lock and
-        bring the world up to what other servers sharing the database committed since our last
-        `seq`. Returns their events (already durable: the caller may send them at once). Does
+        """Open the batch the next commands are prepared in. On a database other servers share:
+        take its write lock and bring the world up to what they committed since our last
+        `seq`, returning their events (already durable: the caller may send them at once). On
+        a database this server alone writes there is nobody to catch up with: the batch's
+        transaction opens where it is written (`write`), so the loop need not hold it. Does
         nothing when a batch is open. Raises when the database cannot be reached."""
         if self._batch is not None:
             return []
@@ -179,6 +180,8 @@ class CommandRunner:
             self.rollback()
             if self._stale:
                 raise StorageUnavailable("the database is unreachable")
+        if not self.store.shared:
+            return []
         self._batch = self.store.begin()
         try:
             return self._catch_up(self._batch)
@@ -190,8 +193,9 @@ class CommandRunner:
     def refresh(self) -> list[dict[str, Any]]:
         """Catch up with what other servers committed without taking the write lock (another
         server woke us): one consistent read of the database, so a wake-up never queues behind
-        the writers. Nothing to do inside a batch: it caught up when it opened."""
-        if self._batch is not None or self._stale:
+        the writers. Nothing to do inside a batch (it caught up when it opened), or on a
+        database no other server writes."""
+        if self._batch is not None or self._stale or not self.store.shared:
             return []
         with self.store.consistent_read() as conn:
             return self._catch_up(conn)
@@ -321,23 +325,35 @@ class CommandRunner:
     def commit(self, batch: list[Prepared]) -> bool:
         """Write the batch in its transaction and commit; False (and the world reloaded) if
         that failed."""
-        rows = WriteSet()
-        for prepared in batch:
-            rows.merge(prepared.rows)
+        rows = self.rows(batch)
         conn, self._batch = self._batch, None
         try:
-            if conn is None:  # prepared outside a batch: only by a tool on a database of its own
+            if conn is None:  # a database only this server writes: the transaction opens here
                 self.store.write(rows)
             else:
                 self.store.commit(conn, rows)
-        except Exception:
-            log.exception("a commit of %d command(s) failed; reloading the state from the database", len(batch))
-            for prepared in batch:  # the server's own (timers) too: none of it may be sent
-                prepared.outcome = CommandOutcome(False, STORAGE_FAILED)
-            self.rollback()
+        except Exception as error:
+            self.failed(batch, error)
             return False
         self.committed(batch)
         return True
+
+    @staticmethod
+    def rows(batch: list[Prepared]) -> WriteSet:
+        """Everything the batch writes, in one set (one statement per table)."""
+        rows = WriteSet()
+        for prepared in batch:
+            rows.merge(prepared.rows)
+        return rows
+
+    def failed(self, batch: list[Prepared], error: BaseException) -> None:
+        """The batch's commit failed: none of it may be sent (the server's own commands, timers,
+        included); the world is reloaded from the database."""
+        log.error("a commit of %d command(s) failed; reloading the state from the database", len(batch),
+                  exc_info=error)  # fmt: skip
+        for prepared in batch:
+            prepared.outcome = CommandOutcome(False, STORAGE_FAILED)
+        self.rollback()
 
     def committed(self, batch: list[Prepared]) -> None:
         for prepared in batch:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,10 +72,10 @@ class Archiver:
     """Runs in the server's loop: every `interval_s`, archives what ended longer ago than the
     deployment's `archive_after_s`, a batch at a time, the archive's writes in a thread."""
 
-    def __init__(self, runner: CommandRunner, flush: Callable[[], None], run_system: RunSystem,
+    def __init__(self, runner: CommandRunner, settle: Callable[[], Awaitable[None]], run_system: RunSystem,
                  interval_s: float) -> None:  # fmt: skip
         self.runner = runner
-        self.flush = flush  # commit whatever the hub has prepared: a batch is picked from committed state
+        self.settle = settle  # commit whatever the hub has prepared: a batch is picked from committed state
         self.run_system = run_system
         self.interval_s = interval_s
         self._task: asyncio.Task[None] | None = None
@@ -104,7 +104,7 @@ class Archiver:
             seconds=self.runner.world.deployment.archive_after_s)  # fmt: skip
         archived = 0
         while True:
-            self.flush()
+            await self.settle()
             now: datetime = self.runner.clock.now()
             items = archivable(self.runner.world, now, older_than, BATCH)
             if not items:
@@ -113,7 +113,7 @@ class Archiver:
             # Whatever changed while the copy was written is kept live (its fingerprint differs)
             # and copied again on the next run.
             self.run_system("incident.archive", removal_args(items, older_than))
-            self.flush()
+            await self.settle()
             left = [i.id for i, _ in items.incidents if i.id not in self.runner.world.incidents]
             gone = [c.id for c in items.calls if c.id not in self.runner.world.calls]
             archived += len(left)

@@ -29,6 +29,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -157,6 +158,10 @@ class Hub:
         runner.reloaded.append(lambda: self.snapshot.rebuild(self.runner.world))
         self._batch = _Batch()
         self._flush_scheduled = False
+        # On a database this server alone writes, a batch's transaction is written by this
+        # thread while the loop prepares the next batch; one write is in flight at a time.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hurrinet-writer")
+        self._writing: asyncio.Future[None] | None = None
         self.released_seq = runner.world.seq  # the last event sent to the sessions
         # Events released since start, for replays; older ones (after a restart) come from the
         # table, so start-up reads none of them.
@@ -249,7 +254,7 @@ class Hub:
 
     # --- output: every frame leaves after the commit of what came before it --------------------
     def _output(self, action: Action) -> None:
-        if self._batch.prepared:
+        if self._batch.prepared or self._writing is not None:
             self._batch.actions.append(action)
         else:
             action()
@@ -489,14 +494,54 @@ class Hub:
 
     def flush(self) -> None:
         """Commit everything prepared since the last flush in one transaction, then release
-        the frames that waited for it, in order."""
+        the frames that waited for it, in order. With other servers sharing the database it
+        commits here, under the write lock its batch took when it opened; on a database this
+        server alone writes, the writer thread commits it while the loop goes on (the next
+        batch and every frame after this one wait for it: `_written` flushes again)."""
         self._flush_scheduled = False
+        if self._writing is not None:
+            return
         batch, self._batch = self._batch, _Batch()
+        if batch.prepared and not self.runner.in_batch and _loop_running():
+            rows = self.runner.rows(batch.prepared)
+            self._writing = asyncio.get_running_loop().run_in_executor(self._writer, self.runner.store.write, rows)
+            self._writing.add_done_callback(lambda done: self._written(batch, done))
+            return
         if batch.prepared or self.runner.in_batch:
             self.runner.commit(batch.prepared)
+        self._release_batch(batch)
+
+    def _written(self, batch: _Batch, done: asyncio.Future[None]) -> None:
+        self._writing = None
+        error = done.exception() if not done.cancelled() else asyncio.CancelledError()
+        if error is None:
+            self.runner.committed(batch.prepared)
+        else:
+            # What was prepared meanwhile stood on the failed batch: it fails too, unwritten.
+            after, self._batch = self._batch, _Batch()
+            self.runner.failed(batch.prepared + after.prepared, error)
+            batch.actions += after.actions
+        self._release_batch(batch)
+        if self._batch.prepared or self._batch.actions:
+            self._schedule_flush()
+
+    def _release_batch(self, batch: _Batch) -> None:
         for action in batch.actions:
             action()
         self._arm_timers(batch.prepared)
+
+    async def settle(self) -> None:
+        """Return once everything prepared so far is committed and its frames released."""
+        while self._writing is not None or self._batch.prepared or self._batch.actions or self.runner.in_batch:
+            if self._writing is not None:
+                await asyncio.wait([self._writing])
+            else:
+                self.flush()
+
+    async def close(self) -> None:
+        """Commit what is left (the sessions' disconnect rows) and stop the writer thread."""
+        await self.settle()
+        self._writer.shutdown()
 
     def audit(self, kind: str, **fields: Any) -> None:
         """A connection's audit row (login, failed login, disconnect), in the next batch's
@@ -628,11 +673,19 @@ class Hub:
             self._watchdog.cancel()
 
     async def close_sessions(self) -> None:
-        self.flush()
+        await self.settle()
         await asyncio.gather(
             *(s.connection.close(CLOSE_SHUTDOWN, "server shutting down; reconnect and resume") for s in self.sessions),
             return_exceptions=True,
         )
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # a tool or test driving the hub by hand: it commits in place
+        return False
+    return True
 
 
 def _event_text(event: dict[str, Any]) -> str:

@@ -93,7 +93,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     # Acknowledgements go through the hub's own path, as a simulated acknowledgement does.
     hub.pages[PREFIX] = AckPage(links, lambda: runner.world, runner.clock.now, hub._acknowledge)
     feed = EidoFeed.attach(hub)
-    archiver = Archiver(runner, hub.flush, hub._run_system, settings.archive_interval_s)
+    archiver = Archiver(runner, hub.settle, hub._run_system, settings.archive_interval_s)
     server = await serve(
         hub.handler,
         settings.host,
@@ -106,7 +106,8 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     hub.start()  # timers and unanswered alerts, from the stored state (the links need the URL)
     # Other servers may share the database: follow what they commit.
     follower = Follower(runner.store.engine, hub.catch_up, lambda: runner.store.last_seq() > hub.runner.world.seq)
-    follower.start()
+    if runner.store.shared:
+        follower.start()
     archiver.start()
     _return_freed_memory()
     log.info("listening on %s:%s, database %s, acknowledgement links under %s%s", settings.host,
@@ -122,7 +123,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         await hub.close_sessions()
         await feed.close()
         await server.wait_closed()
-        hub.flush()  # the sessions' last audit rows (disconnect), written before the database closes
+        await hub.close()  # the sessions' last audit rows (disconnect), written before the database closes
         checkpoint(runner.store.engine)
         runner.store.engine.dispose()
         runner.archive.dispose()

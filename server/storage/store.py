@@ -94,11 +94,73 @@ def _upsert_statement(conn: Connection, table: sa.Table) -> Any:
 
 
 def _upsert(conn: Connection, model: type[m.SQLModel] | sa.Table, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert or replace by primary key, all rows in one executemany."""
+    """Insert or replace by primary key, all rows in one executemany (reference data: rare)."""
     rows = list(rows)
     if rows:
         table = model if isinstance(model, sa.Table) else _table(model)
         conn.execute(_upsert_statement(conn, table), rows)
+
+
+class _Rendered:
+    """One table's INSERT, or upsert by primary key (`ON CONFLICT … DO UPDATE`, which SQLite and
+    PostgreSQL share), for one set of columns, rendered once per dialect. A command's rows go
+    to the driver as this SQL and plain tuples: SQLAlchemy's statement building, cache key and
+    per-row parameter machinery cost more than the inserts themselves (docs/performance.md).
+    Each value still passes through its column type's own bind processor, so what is stored is
+    exactly what SQLAlchemy would have stored."""
+
+    def __init__(self, table: sa.Table, columns: tuple[str, ...], upsert: bool, dialect: Any) -> None:
+        quote = dialect.identifier_preparer.quote
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        names = ", ".join(quote(c) for c in columns)
+        self.sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([marker] * len(columns))})"
+        if upsert:
+            keys = [c.name for c in table.primary_key.columns]
+            updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in keys)
+            self.sql += f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {updates}"
+        types = [table.c[c].type for c in columns]
+        self.columns = columns
+        self.processors = [t.dialect_impl(dialect).bind_processor(dialect) for t in types]
+        # Times repeat across a batch's rows (a command's `now` is in most of them): converted once each.
+        self.memoised = [isinstance(t, m.UTCDateTime) for t in types]
+
+    def params(self, rows: list[dict[str, Any]], memo: dict[Any, Any]) -> list[tuple[Any, ...]]:
+        steps = [(c, p, memoised) for c, p, memoised in zip(self.columns, self.processors, self.memoised, strict=True)]
+        out = []
+        for row in rows:
+            values = []
+            for column, process, memoised in steps:
+                value = row[column]
+                if value is not None and process is not None:
+                    if memoised:
+                        converted = memo.get(value)
+                        if converted is None:
+                            converted = memo[value] = process(value)
+                        value = converted
+                    else:
+                        value = process(value)
+                values.append(value)
+            out.append(tuple(values))
+        return out
+
+
+_RENDERED: dict[tuple[str, str, tuple[str, ...], bool], _Rendered] = {}
+
+
+def _write_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], upsert: bool,
+                memo: dict[Any, Any]) -> None:  # fmt: skip
+    """Write `rows` (one executemany per set of columns: rows made by one function share it)."""
+    dialect = conn.dialect
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_columns[tuple(row)].append(row)
+    for columns, same in by_columns.items():
+        key = (dialect.name, table.name, columns, upsert)
+        rendered = _RENDERED.get(key)
+        if rendered is None:
+            rendered = _RENDERED[key] = _Rendered(table, columns, upsert, dialect)
+        params = rendered.params(same, memo)
+        conn.exec_driver_sql(rendered.sql, params if len(params) > 1 else params[0])
 
 
 def user_key(user_id: str | None) -> str:
@@ -134,7 +196,8 @@ _ORDER = ("resource", "incident", "call", "incident_unit", "incident_log_entry",
           "resource_allocation", "unit_status", "unit_status_history", "event", "command_result", "audit")  # fmt: skip
 
 
-_LAST_SEQ = sa.select(sa.func.coalesce(sa.func.max(_table(m.EventRow).c.seq), 0))  # built once: read per batch
+# Read per batch, as plain SQL: through SQLAlchemy's statement machinery it cost as much as a batch's row writes.
+_LAST_SEQ = f"SELECT coalesce(max(seq), 0) FROM {m.EventRow.__tablename__}"
 
 # Any 64-bit number of our own: the servers sharing one PostgreSQL database take it per batch.
 WRITE_LOCK = 0x4855_5252_494E_4554 >> 1  # "HURRINET", kept positive for bigint
@@ -510,11 +573,12 @@ class Store:
 
     @staticmethod
     def _write(conn: Connection, rows: WriteSet) -> None:
+        memo: dict[Any, Any] = {}
         for name in _ORDER:
             if rows.upserts.get(name):
-                _upsert(conn, _TABLES[name], rows.upserts[name])
+                _write_rows(conn, _TABLES[name], rows.upserts[name], True, memo)
             if rows.inserts.get(name):
-                conn.execute(_TABLES[name].insert(), rows.inserts[name])
+                _write_rows(conn, _TABLES[name], rows.inserts[name], False, memo)
         if rows.deletes:
             _delete(conn, rows.deletes.get("incident", set()), rows.deletes.get("call", set()))
 
@@ -524,7 +588,7 @@ class Store:
             return self.stored_seq(conn)
 
     def stored_seq(self, conn: Connection) -> int:
-        return conn.execute(_LAST_SEQ).scalar_one()
+        return conn.exec_driver_sql(_LAST_SEQ).scalar_one()
 
     def changes_after(self, conn: Connection, seq: int) -> tuple[list[dict[str, Any]], Touched]:
         """The events after `seq` and the current rows of every entity they name, read in

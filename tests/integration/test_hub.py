@@ -49,6 +49,7 @@ async def test_revoked_tokens_get_401(live):
     with pytest.raises(InvalidStatus) as caught:
         await Client.open(live.port, live.tokens["supervisor"])
     assert caught.value.response.status_code == 401
+    await hub.settle()  # the row rides in the next batch, written off the loop
     kinds = [r["kind"] for r in hub.accounts.audit_since(hub.runner.clock.now().replace(year=2000))]
     assert "login_failed" in kinds
 
