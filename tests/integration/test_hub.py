@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import threading
 import urllib.request
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -251,4 +252,43 @@ async def test_a_failed_commit_sends_nothing_it_held_and_the_resend_applies_once
     assert again["ok"] and len(live.world.incidents) == 1
     await b.until_seq(live.world.seq)
     assert [e["seq"] for e in b.events] == list(range(1, live.world.seq + 1))  # no event of the failed commit
+    await a.close(), await b.close()
+
+
+@pytest.mark.sqlite_only  # PostgreSQL is shared: its batches commit on the loop, under the lock
+async def test_a_batch_prepared_while_a_failing_write_runs_fails_with_it_unwritten(live, monkeypatch):
+    """On a database this server alone writes, the loop prepares the next batch while the writer
+    thread commits the last; that batch stood on the one being written, so when the write fails
+    it fails too: answered internal, never written, nothing of either sent."""
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    b = await Client.open(live.port, live.tokens["supervisor"])
+    store = live.hub.runner.store
+    real_write, written = store._write, []
+    started, release = threading.Event(), threading.Event()
+
+    def failing(conn, rows):
+        started.set()
+        release.wait(5)
+        raise OSError("disk full")
+
+    def counting(conn, rows):
+        written.append(rows)
+        real_write(conn, rows)
+
+    monkeypatch.setattr(store, "_write", failing)
+    first = asyncio.create_task(a.command("incident.create", command_id="one", description="first"))
+    assert await asyncio.to_thread(started.wait, 5)
+    monkeypatch.setattr(store, "_write", counting)
+    second = asyncio.create_task(b.command("incident.create", command_id="two", description="second"))
+    while len(live.world.incidents) < 2:  # prepared in the world, waiting for the write in flight
+        await asyncio.sleep(0.01)
+    release.set()
+    assert (await first)["error"]["code"] == "internal"
+    assert (await second)["error"]["code"] == "internal"
+    assert live.world.incidents == {} and live.world.seq == 0 and store.events_after(0) == []
+    assert written == []
+    again = await b.command("incident.create", command_id="two", description="second")
+    assert again["ok"] and live.world.seq == 1
+    await a.until_seq(1)
+    assert [e["seq"] for e in a.events] == [1] and a.events[0]["caused_by"] == "two"
     await a.close(), await b.close()
