@@ -33,6 +33,7 @@ from server.net.archiver import Archiver
 from server.net.cluster import Follower
 from server.net.eido_feed import EidoFeed
 from server.net.hub import Hub
+from server.storage.checkpoints import Checkpointer
 from server.storage.database import checkpoint
 
 log = logging.getLogger("hurrinet.server")
@@ -109,6 +110,8 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     if runner.store.shared:
         follower.start()
     archiver.start()
+    checkpoints = Checkpointer(runner.store.engine)
+    checkpoints.start()
     _return_freed_memory()
     log.info("listening on %s:%s, database %s, acknowledgement links under %s%s", settings.host,
              server.sockets[0].getsockname()[1], settings.database.split("://")[0], links.base_url, PREFIX)  # fmt: skip
@@ -124,6 +127,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         await feed.close()
         await server.wait_closed()
         await hub.close()  # the sessions' last audit rows (disconnect), written before the database closes
+        checkpoints.stop()
         checkpoint(runner.store.engine)
         runner.store.engine.dispose()
         runner.archive.dispose()
