@@ -80,19 +80,24 @@ class Shape:
     _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _from_row: tuple[tuple[str, Callable[[Any], Any]], ...] = field(init=False, repr=False, compare=False)
     _to_wire: tuple[tuple[str, Callable[[Any], Any] | None], ...] = field(init=False, repr=False, compare=False)
+    _to_row: tuple[tuple[str, Callable[[Any], Any] | None], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_names", tuple(name for name, _ in self.fields))
         object.__setattr__(self, "_from_row", tuple((n, c.from_row) for n, c in self.fields if c.from_row is not _same))
         wire = tuple((n, None if c.to_wire is _same else c.to_wire) for n, c in self.fields)
         object.__setattr__(self, "_to_wire", wire)
+        # None where the value is stored as it is: no call per field on every command's rows
+        object.__setattr__(self, "_to_row", tuple((n, None if c.to_row is _same else c.to_row) for n, c in self.fields))
 
     def row(self, item: Any, **extra: Any) -> dict[str, Any]:
         row = {}
-        for name, codec in self.fields:
+        for name, to_row in self._to_row:
             value = getattr(item, name)
-            row[name] = None if value is None else codec.to_row(value)
-        return row | extra
+            row[name] = value if value is None or to_row is None else to_row(value)
+        if extra:
+            row.update(extra)
+        return row
 
     def load(self, row: Mapping[str, Any], share: Callable[[Any], Any] | None = None, **extra: Any) -> Any:
         values = {name: row[name] for name in self._names}

@@ -8,6 +8,7 @@ about ten times more (design.md), and the live state is served from memory anywa
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -120,28 +121,29 @@ class _Rendered:
             self.sql += f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {updates}"
         types = [table.c[c].type for c in columns]
         self.columns = columns
+        getter = operator.itemgetter(*columns)  # a row's values in one C call; one column gives a bare value
+        self.take = getter if len(columns) > 1 else lambda row: (getter(row),)
         self.processors = [t.dialect_impl(dialect).bind_processor(dialect) for t in types]
         # Times repeat across a batch's rows (a command's `now` is in most of them): converted once each.
         self.memoised = [isinstance(t, m.UTCDateTime) for t in types]
 
     def params(self, rows: list[dict[str, Any]], memo: dict[Any, Any]) -> list[tuple[Any, ...]]:
-        steps = [(c, p, memoised) for c, p, memoised in zip(self.columns, self.processors, self.memoised, strict=True)]
-        out = []
-        for row in rows:
-            values = []
-            for column, process, memoised in steps:
-                value = row[column]
-                if value is not None and process is not None:
-                    if memoised:
-                        converted = memo.get(value)
-                        if converted is None:
-                            converted = memo[value] = process(value)
-                        value = converted
-                    else:
-                        value = process(value)
-                values.append(value)
-            out.append(tuple(values))
-        return out
+        values = [list(self.take(row)) for row in rows]
+        for n, (process, memoised) in enumerate(zip(self.processors, self.memoised, strict=True)):
+            if process is None:
+                continue
+            for row in values:
+                value = row[n]
+                if value is None:
+                    continue
+                if memoised:
+                    converted = memo.get(value)
+                    if converted is None:
+                        converted = memo[value] = process(value)
+                    row[n] = converted
+                else:
+                    row[n] = process(value)
+        return [tuple(row) for row in values]
 
 
 _RENDERED: dict[tuple[str, str, tuple[str, ...], bool], _Rendered] = {}
