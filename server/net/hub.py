@@ -6,7 +6,9 @@ loop comes round again shares one transaction and one fsync (group commit). Noth
 produced — its result, its events, an answer that read its state — leaves the server before
 that commit: every outgoing frame is an action released, in arrival order, after the batch it
 followed has been written. So `seq` is gap-free, every session sees one order, and a `hello`
-joins the broadcast at one consistent point.
+joins the broadcast at one consistent point. On a database this server alone writes (SQLite),
+a writer thread commits each batch while the loop goes on preparing the next one, whose frames
+wait in turn; if a write fails, the batch prepared on top of it fails with it, unwritten.
 
 Several servers may share one database (docs/cluster.md): a batch's transaction takes the
 database's write lock when it opens and first applies, and sends, what the others committed
