@@ -77,10 +77,8 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     # Loading allocates hundreds of thousands of objects that live all shift: the cyclic
     # collector, run while they arrive, only scans them again and again (~15 % of the load).
     gc.disable()
-    runner = open_runner(settings.database, settings.reference_dir, clock=clock, archive_url=settings.archive_url)
-    links = AckLinks(load_secret(settings.data_dir), settings.ack_link_ttl_s)
     try:
-        runner = open_runner(settings.database, settings.reference_dir, clock=clock)
+        runner = open_runner(settings.database, settings.reference_dir, clock=clock, archive_url=settings.archive_url)
         links = AckLinks(load_secret(settings.data_dir), settings.ack_link_ttl_s)
         try:
             delivery = _delivery(settings, runner, links)
