@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import ctypes
 import gc
+import importlib
 import logging
 import os
 import signal
 import socket
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -17,6 +19,7 @@ from websockets.asyncio.server import Server, serve
 
 from server.app.bootstrap import open_runner
 from server.app.commands import Clock, CommandRunner
+from server.app.handlers import DEFERRED_IMPORTS
 from server.config import Settings
 from server.net.accounts import Accounts
 from server.net.alerts import (
@@ -107,6 +110,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     follower.start()
     archiver.start()
     _return_freed_memory()
+    _warm_up()
     log.info("listening on %s:%s, database %s, acknowledgement links under %s%s", settings.host,
              server.sockets[0].getsockname()[1], settings.database.split("://")[0], links.base_url, PREFIX)  # fmt: skip
     try:
@@ -140,6 +144,21 @@ def _return_freed_memory() -> None:
     gc.freeze()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _warm_up() -> None:
+    """Import, in a thread of its own, what start-up left to the first query that needs it
+    (numpy under the recommendations and the statistics, the EIDO reader): listening does not
+    wait for it, and that first query, on the event loop, does not either."""
+
+    def run() -> None:
+        for name in DEFERRED_IMPORTS:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the query that needs it will report it
+                log.exception("importing %s in the background", name)
+
+    threading.Thread(target=run, name="hurrinet-warm-up", daemon=True).start()
 
 
 async def serve_forever(settings: Settings) -> None:
