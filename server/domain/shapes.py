@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from functools import lru_cache
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from server.domain.call import Call, CallState, Outcome
@@ -49,7 +49,9 @@ def location_from_row(data: dict[str, Any]) -> Location:
 
 def _enum(kind: type[Enum]) -> Codec:
     members = kind._value2member_map_  # a dict lookup: calling the enum costs ~2 µs a row at start-up
-    return Codec(lambda v: v.value, lambda v: members.get(v) or kind(v), lambda v: v.value)
+    # `_value_` is the attribute `value` reads through a descriptor, at several times the cost
+    # (38,000 a 10k-incident snapshot).
+    return Codec(lambda v: v._value_, lambda v: members.get(v) or kind(v), lambda v: v._value_)
 
 
 def _value(kind: type[Any]) -> Codec:
@@ -81,6 +83,7 @@ class Shape:
     _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _from_row: tuple[tuple[str, Callable[[Any], Any]], ...] = field(init=False, repr=False, compare=False)
     _to_wire: tuple[tuple[str, Callable[[Any], Any] | None], ...] = field(init=False, repr=False, compare=False)
+    _get: Callable[[Any], tuple[Any, ...]] = field(init=False, repr=False, compare=False)
 
     # The fields in the entity's own order, and whether they are its first ones (so a load of
     # tuples passes them by position).
@@ -96,6 +99,7 @@ class Shape:
         object.__setattr__(self, "_from_row", tuple((n, c.from_row) for n, c in self.fields if c.from_row is not _same))
         wire = tuple((n, None if c.to_wire is _same else c.to_wire) for n, c in self.fields)
         object.__setattr__(self, "_to_wire", wire)
+        object.__setattr__(self, "_get", attrgetter(*self._names) if len(self._names) > 1 else lambda item: (getattr(item, self._names[0]),))
 
     def row(self, item: Any, **extra: Any) -> dict[str, Any]:
         row = {}
@@ -149,8 +153,7 @@ class Shape:
     def wire(self, item: Any) -> dict[str, Any]:
         """The fields that are set (absence is an absent field, never a placeholder)."""
         out = {}
-        for name, to_wire in self._to_wire:
-            value = getattr(item, name)
+        for (name, to_wire), value in zip(self._to_wire, self._get(item), strict=True):  # one C call reads every field
             if value is not None:
                 out[name] = value if to_wire is None else to_wire(value)
         return out
