@@ -24,7 +24,6 @@ import logging
 import os
 import re
 import sys
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -221,6 +220,8 @@ def parse_duration(text: str) -> timedelta:
 
 
 def _server_answers(settings: Settings) -> bool:
+    import urllib.request  # here, not at the top: `serve` never needs it (its start, docs/performance.md)
+
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     try:
         with urllib.request.urlopen(f"http://{host}:{settings.port}/healthz", timeout=1) as response:
