@@ -99,7 +99,9 @@ class Shape:
         object.__setattr__(self, "_from_row", tuple((n, c.from_row) for n, c in self.fields if c.from_row is not _same))
         wire = tuple((n, None if c.to_wire is _same else c.to_wire) for n, c in self.fields)
         object.__setattr__(self, "_to_wire", wire)
-        object.__setattr__(self, "_get", attrgetter(*self._names) if len(self._names) > 1 else lambda item: (getattr(item, self._names[0]),))
+        one = self._names[0]
+        get = attrgetter(*self._names) if len(self._names) > 1 else lambda item: (getattr(item, one),)
+        object.__setattr__(self, "_get", get)
 
     def row(self, item: Any, **extra: Any) -> dict[str, Any]:
         row = {}

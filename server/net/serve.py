@@ -149,7 +149,9 @@ def _return_freed_memory() -> None:
 def _warm_up() -> None:
     """Import, in a thread of its own, what start-up left to the first query that needs it
     (numpy under the recommendations and the statistics, the EIDO reader): listening does not
-    wait for it, and that first query, on the event loop, does not either."""
+    wait for it, and that first query, on the event loop, does not either. numpy's C set-up
+    holds the GIL in one piece, so the loop may stall once, about 40–110 ms, in the first
+    ~0.3 s after listening (docs/performance.md § Start-up, second pass)."""
 
     def run() -> None:
         for name in DEFERRED_IMPORTS:
