@@ -327,10 +327,12 @@ class Store:
                 r["id"], r["code"], r["name"], AlertTargetType(r["type"]), r["config"],
                 frozenset(served[r["id"]]), r["active"],
             )  # fmt: skip
-        for r in rows(m.UnitStatusRow):
-            world.unit_status[r["unit_id"]] = shapes.UNIT_STATUS.load(r)
-        for r in rows(m.ResourceRow):
-            world.resources[r["id"]] = shapes.RESOURCE.load(r)
+        decoder = _Decoder(conn.dialect)  # 2,000 units' status with their times: decoded as the incidents are
+        for model, shape, key, into in ((m.UnitStatusRow, shapes.UNIT_STATUS, "unit_id", world.unit_status),
+                                        (m.ResourceRow, shapes.RESOURCE, "id", world.resources)):  # fmt: skip
+            table = _table(model)
+            load, keyed = decoder.rows(conn, sa.select(table), table, shape, key)
+            into.update((entity_id, load(raw)) for entity_id, raw in keyed)
 
     def _load_live(self, conn: Connection, world: World) -> None:
         """Into `world`: the incidents and calls, and the last event's seq."""
