@@ -110,7 +110,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     follower.start()
     archiver.start()
     _return_freed_memory()
-    _warm_up()
+    warming = _warm_up()
     log.info("listening on %s:%s, database %s, acknowledgement links under %s%s", settings.host,
              server.sockets[0].getsockname()[1], settings.database.split("://")[0], links.base_url, PREFIX)  # fmt: skip
     try:
@@ -129,6 +129,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         runner.store.engine.dispose()
         runner.archive.dispose()
         gc.unfreeze()  # what start-up froze may be garbage now (a process that serves again, tests)
+        warming.join()  # no thread of ours outlives the server (a few hundred ms at most, once)
         log.info("stopped; WAL checkpointed")
 
 
@@ -146,7 +147,7 @@ def _return_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _warm_up() -> None:
+def _warm_up() -> threading.Thread:
     """Import, in a thread of its own, what start-up left to the first query that needs it
     (numpy under the recommendations and the statistics, the EIDO reader): listening does not
     wait for it, and that first query, on the event loop, does not either. numpy's C set-up
@@ -160,7 +161,9 @@ def _warm_up() -> None:
             except Exception:  # the query that needs it will report it
                 log.exception("importing %s in the background", name)
 
-    threading.Thread(target=run, name="hurrinet-warm-up", daemon=True).start()
+    thread = threading.Thread(target=run, name="hurrinet-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 async def serve_forever(settings: Settings) -> None:
