@@ -26,6 +26,6 @@ def open_runner(
     engine = make_engine(database_url)
     migrate(engine)
     store = Store(engine)
-    world = store.install_reference(store.load_world(live=False), reference, new_id, clock.now())
+    world = store.install_reference(reference, new_id, clock.now())
     archive = Archive(archive_url or default_url(database_url))  # opened on first use
     return CommandRunner(world, store, clock, new_id, archive)

@@ -11,10 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from server import protocol as p
-from server.advice import recommendations
-from server.advice.stats_query import live_table, stats_query
-from server.app import lookups, wire
-from server.app.archive_stats import archive_source
+from server.app import wire
 from server.domain import shapes
 from server.domain.errors import NotFound
 from server.domain.operations import archive as archival
@@ -22,7 +19,6 @@ from server.domain.operations import calls, incidents, received, resources, unit
 from server.domain.values import Coordinates, Staffing
 from server.domain.world import Change
 from server.exchange import eido
-from server.exchange import eido_import as eido_reading
 from server.storage.archive import Archive, ArchivedIncident
 
 Value = dict[str, Any]
@@ -166,12 +162,21 @@ def resource_release(ch: Change, a: p.ResourceRelease) -> Value:
 
 
 def eido_import(ch: Change, a: p.EidoImport) -> Value:
+    from server.exchange import eido_import as eido_reading  # on first use: see DEFERRED_IMPORTS
+
     places = eido_reading.Places(ch.world.districts, ch.deployment.service_area)
     plan = eido_reading.from_eido(a.eido, places, ch.world.incident_types)
     return {"incident_id": received.create_received(ch, plan)}
 
 
 # Queries read through the Change like any handler and must leave it empty.
+
+# What only some queries (and the EIDO import) need is imported when first asked for, not
+# at start: numpy under the recommendations, the vicinity and the statistics, and the EIDO
+# reader cost about 0.2 s of every start (docs/performance.md § Start-up). `serve` imports
+# them in the background once it listens, so the first such query does not wait for them.
+DEFERRED_IMPORTS = ("server.advice.recommendations", "server.app.lookups", "server.advice.stats_query",
+               "server.app.archive_stats", "server.exchange.eido_import")  # fmt: skip
 
 
 def _archived(ch: Change, archive: Archive, incident_id: str) -> ArchivedIncident:
@@ -194,23 +199,33 @@ def incident_eido(ch: Change, a: p.IncidentRef, archive: Archive) -> Value:
 
 
 def classify(ch: Change, a: p.Classify) -> Value:
+    from server.advice import recommendations  # on first use: see DEFERRED_IMPORTS
+
     return recommendations.classify_query(ch, a.text, a.location, a.incident_id, a.call_id)
 
 
 def recommend_units(ch: Change, a: p.RecommendFor) -> Value:
+    from server.advice import recommendations  # on first use: see DEFERRED_IMPORTS
+
     return recommendations.recommend_units_query(ch, a.incident_id)
 
 
 def recommend_resources(ch: Change, a: p.RecommendFor) -> Value:
+    from server.advice import recommendations  # on first use: see DEFERRED_IMPORTS
+
     return recommendations.recommend_resources_query(ch, a.incident_id)
 
 
 def call_vicinity(ch: Change, a: p.CallVicinity) -> Value:
+    from server.app import lookups  # on first use: see DEFERRED_IMPORTS
+
     point = Coordinates(a.coordinates.lat, a.coordinates.lon) if a.coordinates is not None else None
     return lookups.vicinity_query(ch, a.call_id, point, a.radius_m)
 
 
 def geocode(ch: Change, a: p.Geocode) -> Value:
+    from server.app import lookups  # on first use: see DEFERRED_IMPORTS
+
     return lookups.geocode_query(ch, a.query)
 
 
@@ -222,6 +237,9 @@ def incident_log(ch: Change, a: p.IncidentRef, archive: Archive) -> Value:
 
 
 def stats(ch: Change, a: p.Stats, archive: Archive) -> Value:
+    from server.advice.stats_query import live_table, stats_query  # on first use: see DEFERRED_IMPORTS
+    from server.app.archive_stats import archive_source
+
     sources = (live_table, archive_source(archive))  # live and archived alike (domain.md § Statistics)
     return stats_query(ch.world, ch.now, p.parse_iso(a.from_), p.parse_iso(a.to), a.by, sources)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import MISSING, dataclass, fields
+from functools import cache
 from typing import Any, ClassVar
 
 from server.domain.errors import ValidationFailed, join_words, location_field
@@ -69,8 +70,9 @@ _TEXT_LIMITS = {
 }
 
 
-def _field_names(variant: type[Location]) -> list[str]:
-    return [f.name for f in fields(variant)]
+@cache  # per variant: `fields()` on every call cost a tenth of the 10k-incident snapshot's build
+def _field_names(variant: type[Location]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(variant))
 
 
 def location_from_wire(value: object, districts: Container[str], area: ServiceArea) -> Location:

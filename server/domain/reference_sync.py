@@ -64,3 +64,18 @@ def plan_reference(world: World, data: ReferenceData, new_id: Callable[[], str],
         served = frozenset(unit_ids[c] for c in seed.callsigns)
         targets[tid] = AlertTarget(tid, seed.code, seed.name, seed.type, seed.config, served, seed.active)
     return ReferencePlan(stations, units, targets, new_statuses)
+
+
+def plan_is_stored(world: World, data: ReferenceData, plan: ReferencePlan) -> bool:
+    """Whether `world` (as stored) holds everything installing `plan` and `data` would write:
+    then a start need not write it. Exact, or else cautious: any difference (even of order in
+    the incident types, which are rewritten whole) means the files are written."""
+    return (
+        not plan.new_statuses
+        and all(world.districts.get(d.code) == d for d in data.districts)
+        and plan.stations == world.stations
+        and plan.units == world.units
+        and plan.alert_targets == world.alert_targets
+        and list(world.incident_types.values()) == list(data.incident_types)
+        and not (data.resources and not world.resources)  # resources are seeded into an empty deployment only
+    )

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import ctypes
 import gc
+import importlib
 import logging
 import os
 import signal
 import socket
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -17,6 +19,7 @@ from websockets.asyncio.server import Server, serve
 
 from server.app.bootstrap import open_runner
 from server.app.commands import Clock, CommandRunner
+from server.app.handlers import DEFERRED_IMPORTS
 from server.config import Settings
 from server.net.accounts import Accounts
 from server.net.alerts import (
@@ -78,10 +81,8 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     # Loading allocates hundreds of thousands of objects that live all shift: the cyclic
     # collector, run while they arrive, only scans them again and again (~15 % of the load).
     gc.disable()
-    runner = open_runner(settings.database, settings.reference_dir, clock=clock, archive_url=settings.archive_url)
-    links = AckLinks(load_secret(settings.data_dir), settings.ack_link_ttl_s)
     try:
-        runner = open_runner(settings.database, settings.reference_dir, clock=clock)
+        runner = open_runner(settings.database, settings.reference_dir, clock=clock, archive_url=settings.archive_url)
         links = AckLinks(load_secret(settings.data_dir), settings.ack_link_ttl_s)
         try:
             delivery = _delivery(settings, runner, links)
@@ -113,6 +114,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     checkpoints = Checkpointer(runner.store.engine)
     checkpoints.start()
     _return_freed_memory()
+    warming = _warm_up()
     log.info("listening on %s:%s, database %s, acknowledgement links under %s%s", settings.host,
              server.sockets[0].getsockname()[1], settings.database.split("://")[0], links.base_url, PREFIX)  # fmt: skip
     try:
@@ -132,6 +134,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         runner.store.engine.dispose()
         runner.archive.dispose()
         gc.unfreeze()  # what start-up froze may be garbage now (a process that serves again, tests)
+        warming.join()  # no thread of ours outlives the server (a few hundred ms at most, once)
         log.info("stopped; WAL checkpointed")
 
 
@@ -147,6 +150,25 @@ def _return_freed_memory() -> None:
     gc.freeze()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _warm_up() -> threading.Thread:
+    """Import, in a thread of its own, what start-up left to the first query that needs it
+    (numpy under the recommendations and the statistics, the EIDO reader): listening does not
+    wait for it, and that first query, on the event loop, does not either. numpy's C set-up
+    holds the GIL in one piece, so the loop may stall once, about 40–110 ms, in the first
+    ~0.3 s after listening (docs/performance.md § Start-up, second pass)."""
+
+    def run() -> None:
+        for name in DEFERRED_IMPORTS:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the query that needs it will report it
+                log.exception("importing %s in the background", name)
+
+    thread = threading.Thread(target=run, name="hurrinet-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 async def serve_forever(settings: Settings) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,7 +32,7 @@ from server.domain.reference import (
     Station,
     Unit,
 )
-from server.domain.reference_sync import plan_reference
+from server.domain.reference_sync import ReferencePlan, plan_is_stored, plan_reference
 from server.domain.resources import Resource, ResourceType
 from server.domain.unit_status import UnitStatus
 from server.domain.world import Change, World
@@ -249,6 +249,95 @@ def _delete(conn: Connection, incident_ids: set[str], call_ids: set[str]) -> Non
         conn.execute(t["incident"].delete().where(t["incident"].c.id.in_(ids)))
 
 
+class _Memo(dict[Any, Any]):
+    """Raw value → the value a field gets, made on the first row that holds it and then shared
+    by every other: the hit is a C dict lookup (`memo[raw]`), the miss `__missing__`."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.make = make
+        self.by_json: dict[bytes, Any] = {}
+
+    def __missing__(self, raw: Any) -> Any:
+        value = self[raw] = self.make(raw)
+        return value
+
+    def lookup(self, raw: Any) -> Any:
+        """For a driver that decodes JSON itself (PostgreSQL): its dicts and lists are not
+        hashable, so they are shared by their JSON text instead."""
+        try:
+            return self[raw]
+        except TypeError:
+            import orjson  # loaded already (the engine's JSON columns); imported here to keep this local
+
+            try:
+                key = orjson.dumps(raw)
+            except orjson.JSONEncodeError:  # not JSON: kept as it is
+                return self.make(raw)
+            if key not in self.by_json:
+                self.by_json[key] = self.make(raw)
+            return self.by_json[key]
+
+
+def _then(process: Callable[[Any], Any] | None, from_row: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """The column type's conversion, then the codec's (None stays None: JSON's null)."""
+    if process is None or from_row is None:
+        return process or from_row  # type: ignore[return-value]  # one of the two is set
+
+    def both(raw: Any) -> Any:
+        value = process(raw)
+        return None if value is None else from_row(value)
+
+    return both
+
+
+class _Decoder:
+    """How one load turns raw driver rows into entities, one object per repeated value (ids of
+    parents, dispatchers, instants, places, change records) across every table it reads: a
+    storm's board holds far fewer distinct values than rows, and each row decoded its own copy
+    (docs/performance.md). Each column's own type converts its raw value, then the field's
+    codec, both once per distinct raw value."""
+
+    def __init__(self, dialect: Any) -> None:
+        self.dialect = dialect
+        self.strings = _Memo(lambda raw: raw)  # repeated values no type converts: ids, dispatchers
+        self.memos: dict[tuple[str, Any], _Memo] = {}
+
+    def step(self, column: sa.Column[Any], from_row: Callable[[Any], Any] | None, repeated: bool) -> Callable[[Any], Any] | None:
+        process = column.type.dialect_impl(self.dialect).result_processor(self.dialect, None)
+        if process is None and from_row is None:
+            if not repeated:
+                return None  # taken as the driver gives it
+            memo = self.strings
+        else:
+            # By the column's type with its arguments and the codec: all of a load's times share one memo.
+            key = (repr(column.type), from_row)
+            memo = self.memos.get(key) or self.memos.setdefault(key, _Memo(_then(process, from_row)))
+        # SQLite's driver hands JSON over as text; another (psycopg) may decode it itself into
+        # dicts and lists, which no dict can key.
+        decoded = isinstance(column.type, sa.JSON) and self.dialect.name != "sqlite"
+        return memo.lookup if decoded else memo.__getitem__
+
+    def rows(self, conn: Connection, query: sa.Select[Any], table: sa.Table, shape: shapes.Shape, key: str,
+             ) -> tuple[Callable[..., Any], Iterator[tuple[Any, Sequence[Any]]]]:  # fmt: skip
+        """The load of `shape` from `query`'s raw rows, and the rows with their `key` column
+        (shared as the ids are), fetched a few hundred at a time (one fetchmany each, not one
+        fetchone per row): holding every row first raised the peak and left the heap
+        fragmented for the rest of the shift."""
+        compiled = query.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
+        result = conn.exec_driver_sql(str(compiled))
+        names = list(result.keys())
+        load = shape.tuple_loader(names, lambda name, from_row, repeated: self.step(table.c[name], from_row, repeated))
+        at, strings = names.index(key), self.strings
+
+        def keyed() -> Iterator[tuple[Any, Sequence[Any]]]:
+            for part in result.partitions(500):
+                for raw in part:
+                    yield strings[raw[at]], raw
+
+        return load, keyed()
+
+
 @dataclass(frozen=True, slots=True)
 class StoredResult:
     ok: bool
@@ -274,58 +363,50 @@ class Store:
         (stations, units and their status, alert targets), not incidents and calls."""
         world = World()
         with self.consistent_read() as conn:
-            rows = lambda model: conn.execute(sa.select(_table(model))).mappings().all()  # noqa: E731
-            world.districts = {r["code"]: District(r["code"], r["name"]) for r in rows(m.DistrictRow)}
-            for r in rows(m.StationRow):
-                world.stations[r["id"]] = Station(r["id"], r["code"], r["name"], r["district"],
-                                                  location_from_json(r["location"]), r["active"])  # fmt: skip
-            for r in rows(m.UnitRow):
-                world.units[r["id"]] = Unit(r["id"], r["callsign"], r["kind"], r["station_id"], r["active"])
-            for r in rows(m.IncidentTypeRow):
-                world.incident_types[r["code"]] = IncidentType(
-                    r["code"], r["description"], Priority(r["priority"]), r["desk"],
-                    tuple(r["plan"].items()), tuple(r["keywords"]),
-                )  # fmt: skip
-            served: dict[str, set[str]] = defaultdict(set)
-            for r in rows(m.AlertTargetUnitRow):
-                served[r["target_id"]].add(r["unit_id"])
-            for r in rows(m.AlertTargetRow):
-                world.alert_targets[r["id"]] = AlertTarget(
-                    r["id"], r["code"], r["name"], AlertTargetType(r["type"]), r["config"],
-                    frozenset(served[r["id"]]), r["active"],
-                )  # fmt: skip
-            for r in rows(m.UnitStatusRow):
-                world.unit_status[r["unit_id"]] = shapes.UNIT_STATUS.load(r)
-            for r in rows(m.ResourceRow):
-                world.resources[r["id"]] = shapes.RESOURCE.load(r)
-            if not live:
-                world.index_units()
-                return world
-            # One object per repeated value (ids of parents, dispatchers, instants, places, change
-            # records) across all the rows: a storm's board holds far fewer distinct values than
-            # rows, and each row decoded its own copy (docs/performance.md).
-            import orjson  # loaded already (the engine's JSON columns); imported here to keep this local
-
-            memo: dict[Any, Any] = {}
-
-            def share(value: Any) -> Any:
-                kind = type(value)
-                if kind is str or kind is datetime:  # neither equals a value of another type (times: all UTC)
-                    return memo.setdefault(value, value)
-                # a dict by its JSON (true is not 1); anything else by type and value (never mutated)
-                key = (kind, orjson.dumps(value) if kind is dict else value)
-                try:
-                    return memo.setdefault(key, value)
-                except (TypeError, orjson.JSONEncodeError):  # unhashable or not JSON: kept as it is
-                    return value
-
-            fetched = conn.execute(sa.select(_table(m.CallRow))).mappings().partitions(500)  # one fetchmany per 500
-            calls = (shapes.CALL.load(r, share) for part in fetched for r in part)
-            world.calls = {c.id: c for c in calls}
-            world.incidents = self._incidents(conn, world.calls.values(), share)
-            world.seq = conn.execute(sa.select(sa.func.coalesce(sa.func.max(_table(m.EventRow).c.seq), 0))).scalar_one()
+            self._load_reference(conn, world)
+            if live:
+                self._load_live(conn, world)
         world.index_units()
         return world
+
+    @staticmethod
+    def _load_reference(conn: Connection, world: World) -> None:
+        """Into `world`: the reference data as stored, with the units' status and the resources."""
+        rows = lambda model: conn.execute(sa.select(_table(model))).mappings().all()  # noqa: E731
+        world.districts = {r["code"]: District(r["code"], r["name"]) for r in rows(m.DistrictRow)}
+        for r in rows(m.StationRow):
+            world.stations[r["id"]] = Station(r["id"], r["code"], r["name"], r["district"],
+                                              location_from_json(r["location"]), r["active"])  # fmt: skip
+        for r in rows(m.UnitRow):
+            world.units[r["id"]] = Unit(r["id"], r["callsign"], r["kind"], r["station_id"], r["active"])
+        for r in rows(m.IncidentTypeRow):
+            world.incident_types[r["code"]] = IncidentType(
+                r["code"], r["description"], Priority(r["priority"]), r["desk"],
+                tuple(r["plan"].items()), tuple(r["keywords"]),
+            )  # fmt: skip
+        served: dict[str, set[str]] = defaultdict(set)
+        for r in rows(m.AlertTargetUnitRow):
+            served[r["target_id"]].add(r["unit_id"])
+        for r in rows(m.AlertTargetRow):
+            world.alert_targets[r["id"]] = AlertTarget(
+                r["id"], r["code"], r["name"], AlertTargetType(r["type"]), r["config"],
+                frozenset(served[r["id"]]), r["active"],
+            )  # fmt: skip
+        decoder = _Decoder(conn.dialect)  # 2,000 units' status with their times: decoded as the incidents are
+        for model, shape, key, into in ((m.UnitStatusRow, shapes.UNIT_STATUS, "unit_id", world.unit_status),
+                                        (m.ResourceRow, shapes.RESOURCE, "id", world.resources)):  # fmt: skip
+            table = _table(model)
+            load, keyed = decoder.rows(conn, sa.select(table), table, shape, key)
+            into.update((entity_id, load(raw)) for entity_id, raw in keyed)
+
+    def _load_live(self, conn: Connection, world: World) -> None:
+        """Into `world`: the incidents and calls, and the last event's seq."""
+        decoder = _Decoder(conn.dialect)
+        table = _table(m.CallRow)
+        load, rows = decoder.rows(conn, sa.select(table), table, shapes.CALL, "id")
+        world.calls = {call_id: load(raw) for call_id, raw in rows}
+        world.incidents = self._incidents(conn, world.calls.values(), decoder)
+        world.seq = conn.exec_driver_sql(_LAST_SEQ).scalar_one()
 
     def consistent_read(self) -> Connection:
         """A read that sees one moment of the database throughout: other servers may commit
@@ -340,59 +421,24 @@ class Store:
     def _call(r: Any) -> Call:
         return shapes.CALL.load(r)
 
-    def _incidents(self, conn: Connection, calls: Iterable[Call], share: Callable[[Any], Any],
+    def _incidents(self, conn: Connection, calls: Iterable[Call], decoder: _Decoder | None = None,
                    only: set[str] | None = None) -> dict[str, Incident]:  # fmt: skip
-        """Every incident, or those in `only` (a catch-up's few), whole: units, log, needs, allocations."""
-        # Rows become entities as they are fetched, a few hundred at a time (one fetchmany each,
-        # not one fetchone per row): holding every row first raised the peak and left the heap
-        # fragmented for the rest of the shift. The rows come raw from the driver and each
-        # column's own type converts them, memoised by the raw value: the storm's 90,000 times
-        # and 50,000 change records hold a few thousand distinct ones, each parsed once and
-        # shared (docs/performance.md).
-        dialect = conn.dialect
-        caches: dict[type, dict[Any, Any]] = {}
+        """Every incident, or those in `only` (a catch-up's few), whole: units, log, needs,
+        allocations. Rows become entities as they are fetched, each distinct raw value decoded
+        once (`_Decoder`; the storm's 90,000 times and 50,000 change records hold a few
+        thousand distinct ones)."""
+        decoder = decoder or _Decoder(conn.dialect)
 
-        def converter(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
-            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
-            if process is None:
-                return None
-            cache = caches.setdefault(type(column.type), {})
-
-            def convert(raw: Any) -> Any:
-                try:
-                    return cache[raw]
-                except KeyError:
-                    value = cache[raw] = process(raw)
-                    return value
-                except TypeError:  # unhashable (a driver that decodes JSON itself)
-                    return process(raw)
-
-            return convert
-
-        def batches(table: sa.Table, *order: Any, key: str = "incident_id") -> Iterable[list[dict[str, Any]]]:
+        def select(table: sa.Table, *order: Any, key: str = "incident_id") -> sa.Select[Any]:
             query = sa.select(table).order_by(*order)
-            if only is not None:
-                query = query.where(table.c[key].in_(sorted(only)))
-            compiled = query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-            result = conn.exec_driver_sql(str(compiled))
-            names = list(result.keys())
-            converted = [(n, f) for n, f in enumerate(map(converter, (table.c[name] for name in names))) if f]
-            for part in result.partitions(500):
-                rows = []
-                for raw in part:
-                    values = list(raw)
-                    for n, convert in converted:
-                        if values[n] is not None:
-                            values[n] = convert(values[n])
-                    rows.append(dict(zip(names, values, strict=True)))
-                yield rows
+            return query if only is None else query.where(table.c[key].in_(sorted(only)))
 
         def grouped(model: type[m.SQLModel], shape: shapes.Shape) -> dict[str, list[Any]]:
             table = _table(model)
             out: dict[str, list[Any]] = defaultdict(list)
-            for part in batches(table, table.c.ordinal):
-                for r in part:
-                    out[share(r["incident_id"])].append(shape.load(r, share))
+            load, rows = decoder.rows(conn, select(table, table.c.ordinal), table, shape, "incident_id")
+            for incident_id, raw in rows:
+                out[incident_id].append(load(raw))
             return out
 
         units = grouped(m.IncidentUnitRow, shapes.INCIDENT_UNIT)
@@ -419,28 +465,43 @@ class Store:
             if c.incident_id:
                 call_ids[c.incident_id].append(c.id)
         incidents = {}
-        for part in batches(_table(m.IncidentRow), key="id"):
-            for r in part:
-                iid = r["id"]
-                incident = shapes.INCIDENT.load(
-                    r,
-                    share,
-                    call_ids=tuple(call_ids.get(iid, ())),
-                    units=tuple(units.pop(iid, ())),
-                    log=tuple(log.pop(iid, ())),
-                    needs=tuple(
-                        Need(n["id"], ResourceType(n["resource_type"]), n["quantity"], tuple(allocations[n["id"]]))
-                        for n in needs.get(iid, ())
-                    ),
-                )
-                incidents[incident.id] = incident
+        table = _table(m.IncidentRow)
+        load, rows = decoder.rows(conn, select(table, key="id"), table, shapes.INCIDENT, "id")
+        for iid, raw in rows:
+            incidents[iid] = load(
+                raw,
+                call_ids=tuple(call_ids.get(iid, ())),
+                units=tuple(units.pop(iid, ())),
+                log=tuple(log.pop(iid, ())),
+                needs=tuple(
+                    Need(n["id"], ResourceType(n["resource_type"]), n["quantity"], tuple(allocations[n["id"]]))
+                    for n in needs.get(iid, ())
+                ),
+            )
         return incidents
 
     # --- reference data -----------------------------------------------------------------------
-    def install_reference(self, world: World, data: ReferenceData, new_id: Callable[[], str], now: datetime) -> World:
-        """Write the reference files' content (keeping ids), seed resources into an empty
-        deployment, and return the world reloaded from the database."""
-        plan = plan_reference(world, data, new_id, now)
+    def install_reference(self, data: ReferenceData, new_id: Callable[[], str], now: datetime) -> World:
+        """The world as stored with the reference files' content in it (ids kept), resources
+        seeded into an empty deployment. Files that say nothing the database does not hold
+        already (every start but the first after they change) are not written: the world is
+        then read once, in one consistent read, instead of written, committed and read again."""
+        with self.consistent_read() as conn:
+            world = World()
+            self._load_reference(conn, world)
+            plan = plan_reference(world, data, new_id, now)
+            stored = plan_is_stored(world, data, plan)
+            if stored:
+                self._load_live(conn, world)
+                world.index_units()
+        if not stored:
+            self._write_reference(data, plan, new_id)
+            world = self.load_world()
+        world.deployment = data.deployment
+        world.gazetteer = data.gazetteer
+        return world
+
+    def _write_reference(self, data: ReferenceData, plan: ReferencePlan, new_id: Callable[[], str]) -> None:
         with self.engine.begin() as conn:
             _upsert(conn, m.DistrictRow, ({"code": d.code, "name": d.name} for d in data.districts))
             _upsert(conn, m.StationRow, (
@@ -476,10 +537,6 @@ class Store:
                                           Place(r.district, r.name, r.coordinates), r.capacity, r.in_use))
                     for r in data.resources
                 ])  # fmt: skip
-        loaded = self.load_world()
-        loaded.deployment = data.deployment
-        loaded.gazetteer = data.gazetteer
-        return loaded
 
     # --- commands -----------------------------------------------------------------------------
     def known_commands(self) -> set[tuple[str, str]]:
@@ -609,7 +666,7 @@ class Store:
             # An incident's calls come with it (its `call_ids`), so it needs their order too.
             linked = [self._call(r) for r in conn.execute(
                 sa.select(calls_table).where(calls_table.c.incident_id.in_(touched.incidents))).mappings()]  # fmt: skip
-            touched.incidents = self._incidents(conn, linked, lambda value: value, only=set(touched.incidents))
+            touched.incidents = self._incidents(conn, linked, only=set(touched.incidents))
         if touched.unit_status:
             table = _table(m.UnitStatusRow)
             touched.unit_status = {r["unit_id"]: shapes.UNIT_STATUS.load(r) for r in conn.execute(

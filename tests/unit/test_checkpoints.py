@@ -19,7 +19,7 @@ def test_commits_leave_the_wal_to_the_background_thread(tmp_path):
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
         before = path.stat().st_size
-        for n in range(40):  # ~2.5 MB through the WAL: past SQLite's own 1,000-page checkpoint
+        for _round in range(40):  # ~2.5 MB through the WAL: past SQLite's own 1,000-page checkpoint
             with engine.begin() as conn:
                 conn.exec_driver_sql("INSERT INTO t (body) VALUES (?)", [("x" * 1000,) for _ in range(64)])
         assert path.stat().st_size == before, "a commit checkpointed"
