@@ -476,6 +476,15 @@ async def main() -> None:
             path.mkdir()
             return path
 
+        def copy_of(board: Path) -> Path:
+            """The board as generated, for one server run: the runs add incidents (the hello row's
+            ticker) and audit rows (every join), which a reused board would otherwise keep."""
+            path = fresh("run")
+            for name in ("hurrinet.db", "alert-ack.key"):
+                if (board / name).exists():
+                    shutil.copyfile(board / name, path / name)
+            return path
+
         rates = {"bare": [], "project": []}
         p50s, p99s, bare_p50, bare_p99 = [], [], [], []
         fans = {"bare": [], "project": []}
@@ -521,7 +530,7 @@ async def main() -> None:
             starts, selects, hellos = [], [], []
             for _ in range(args.rounds if only & {"start", "hello"} else 0):
                 selects.append(raw_select(board))
-                async with project_server(board, reference) as (port, token, _, start_s):
+                async with project_server(copy_of(board), reference) as (port, token, _, start_s):
                     starts.append(start_s)
                     hellos.append(await hello_at_scale(port, token))
             if "start" in only:
@@ -541,7 +550,7 @@ async def main() -> None:
             for _ in range(args.rounds):
                 elapsed, memory = await join(bare_server(fresh("bare")), args.sessions, bare=True)
                 joins_bare.append(elapsed), rss_bare.append(memory)
-                elapsed, memory = await join(project_server(board, reference), args.sessions)
+                elapsed, memory = await join(project_server(copy_of(board), reference), args.sessions)
                 joins.append(elapsed), rss.append(memory)
             jb, jp = median(joins_bare), median(joins)
             print(f"| {args.sessions} sessions joining at {size:,} | {jb:.2f} s | {jp:.2f} s | {jp / jb:.1f}× | ≤ 1 s | "
