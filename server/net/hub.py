@@ -489,9 +489,9 @@ class Hub:
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            try:
+            if _loop_running():
                 asyncio.get_running_loop().call_soon(self.flush)
-            except RuntimeError:  # no loop (a tool or test driving the hub by hand)
+            else:
                 self.flush()
 
     def flush(self) -> None:

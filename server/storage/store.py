@@ -80,26 +80,11 @@ def _location_json(location: Location | None) -> dict[str, Any] | None:
     return None if location is None else location_to_wire(location)
 
 
-def _upsert_statement(conn: Connection, table: sa.Table) -> Any:
-    """One `INSERT … ON CONFLICT (key) DO UPDATE` for the table (SQLite and PostgreSQL share
-    it): one statement per row instead of an UPDATE that may be followed by an INSERT."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table)
-    keys = [c.name for c in table.primary_key.columns]
-    return statement.on_conflict_do_update(
-        index_elements=keys, set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-    )
-
-
-def _upsert(conn: Connection, model: type[m.SQLModel] | sa.Table, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert or replace by primary key, all rows in one executemany (reference data: rare)."""
+def _upsert(conn: Connection, model: type[m.SQLModel], rows: Iterable[dict[str, Any]]) -> None:
+    """Insert or replace by primary key (the reference data), as a command's rows are written."""
     rows = list(rows)
     if rows:
-        table = model if isinstance(model, sa.Table) else _table(model)
-        conn.execute(_upsert_statement(conn, table), rows)
+        _write_rows(conn, _table(model), rows, True, {})
 
 
 class _Rendered:
@@ -358,14 +343,12 @@ class Store:
         return self.engine.dialect.name == "postgresql"
 
     # --- loading ------------------------------------------------------------------------------
-    def load_world(self, live: bool = True) -> World:
-        """The world as stored; without `live`, only what the reference data plans against
-        (stations, units and their status, alert targets), not incidents and calls."""
+    def load_world(self) -> World:
+        """The world as stored."""
         world = World()
         with self.consistent_read() as conn:
             self._load_reference(conn, world)
-            if live:
-                self._load_live(conn, world)
+            self._load_live(conn, world)
         world.index_units()
         return world
 
@@ -406,7 +389,7 @@ class Store:
         load, rows = decoder.rows(conn, sa.select(table), table, shapes.CALL, "id")
         world.calls = {call_id: load(raw) for call_id, raw in rows}
         world.incidents = self._incidents(conn, world.calls.values(), decoder)
-        world.seq = conn.exec_driver_sql(_LAST_SEQ).scalar_one()
+        world.seq = self.stored_seq(conn)
 
     def consistent_read(self) -> Connection:
         """A read that sees one moment of the database throughout: other servers may commit
