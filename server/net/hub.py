@@ -30,7 +30,7 @@ import math
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -164,6 +164,9 @@ class Hub:
         # thread while the loop prepares the next batch; one write is in flight at a time.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hurrinet-writer")
         self._writing: asyncio.Future[None] | None = None
+        # While a batch is released: each session's frames, and who was answered (`_gathering`).
+        self._gathered: dict[Session, list[bytes]] | None = None
+        self._answered: list[Session] = []
         self.released_seq = runner.world.seq  # the last event sent to the sessions
         # Events released since start, for replays; older ones (after a restart) come from the
         # table, so start-up reads none of them.
@@ -261,11 +264,37 @@ class Hub:
         else:
             action()
 
-    def _send(self, session: Session, text: str) -> None:
+    def _send(self, session: Session, text: str, answer: bool = False) -> None:
         if session.dropped or session.connection.protocol.state is not State.OPEN:
             return
-        broadcast([session.connection], text)
-        self._check_buffer(session)
+        if self._gathered is None:
+            _write_frames(session.connection, [text.encode()])
+            self._check_buffer(session)
+            return
+        self._gathered.setdefault(session, []).append(text.encode())
+        if answer:
+            self._answered.append(session)
+
+    @contextlib.contextmanager
+    def _gathering(self) -> Iterator[None]:
+        """Frames sent meanwhile are gathered and then written once per session (one system
+        call for all of a session's frames, not one per frame), in each session's order; the
+        sessions given an answer go first, so a dispatcher's answer does not wait behind every
+        other position's copy of the event."""
+        if self._gathered is not None:
+            yield
+            return
+        self._gathered, self._answered = {}, []
+        try:
+            yield
+        finally:
+            gathered, answered = self._gathered, self._answered
+            self._gathered = None
+            for session in [*answered, *gathered]:
+                data = gathered.pop(session, None)
+                if data is not None and not session.dropped:
+                    _write_frames(session.connection, data)
+                    self._check_buffer(session)
 
     def _check_buffer(self, session: Session) -> None:
         transport = session.connection.transport
@@ -307,10 +336,16 @@ class Hub:
                 session.transfer.held.append(text)
             else:
                 direct.append(session)
-        if direct:
+        if not direct:
+            return
+        if self._gathered is None:
             broadcast([s.connection for s in direct], text)
             for session in direct:
                 self._check_buffer(session)
+            return
+        data = text.encode()  # once, for every session
+        for session in direct:
+            self._gathered.setdefault(session, []).append(data)
 
     # --- input --------------------------------------------------------------------------------
     def _handle(self, session: Session, message: str | bytes) -> None:
@@ -403,7 +438,7 @@ class Hub:
 
     def _command(self, session: Session, frame: dict[str, Any]) -> None:
         command_id, name = frame["command_id"], frame["name"]  # checked by frames.decode
-        answer = lambda outcome: self._send(session, _dump(outcome.frame(command_id)))  # noqa: E731
+        answer = lambda outcome: self._send(session, _dump(outcome.frame(command_id)), answer=True)  # noqa: E731
         spec = protocol.COMMANDS.get(name)
         if spec is not None and spec.account:
             # A PIN check hashes for ~150 ms: in a thread, so no other session waits for it.
@@ -528,8 +563,9 @@ class Hub:
             self._schedule_flush()
 
     def _release_batch(self, batch: _Batch) -> None:
-        for action in batch.actions:
-            action()
+        with self._gathering():
+            for action in batch.actions:
+                action()
         self._arm_timers(batch.prepared)
 
     async def settle(self) -> None:
@@ -688,6 +724,19 @@ def _loop_running() -> bool:
     except RuntimeError:  # a tool or test driving the hub by hand: it commits in place
         return False
     return True
+
+
+def _write_frames(connection: ServerConnection, frames: list[bytes]) -> None:
+    """`frames` as text messages in one write: what `websockets.broadcast` does for one frame
+    (the connection's Sans-I/O protocol frames them, the transport writes them), for many."""
+    protocol = connection.protocol
+    if protocol.state is not State.OPEN:
+        return
+    for frame in frames:
+        protocol.send_text(frame)
+    # While open, what the protocol has to send is only these frames: websockets writes its
+    # own (pings, a close) the moment it makes them, and its end-of-stream marker follows a close.
+    connection.transport.writelines(protocol.data_to_send())
 
 
 def _event_text(event: dict[str, Any]) -> str:
