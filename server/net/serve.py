@@ -12,7 +12,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from websockets.asyncio.server import Server, serve
@@ -40,6 +40,7 @@ from server.storage.checkpoints import Checkpointer
 from server.storage.database import checkpoint
 
 log = logging.getLogger("hurrinet.server")
+WARM_UP_AFTER_S = 5.0  # after start, when the reconnecting positions have joined
 MAX_MESSAGE_BYTES = 1024 * 1024  # larger frames close the connection; 64 KiB–1 MiB get bad_request
 
 
@@ -114,7 +115,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     checkpoints = Checkpointer(runner.store.engine)
     checkpoints.start()
     _return_freed_memory()
-    warming = _warm_up()
+    stop_warming = _warm_up()
     log.info("listening on %s:%s, database %s, acknowledgement links under %s%s", settings.host,
              server.sockets[0].getsockname()[1], settings.database.split("://")[0], links.base_url, PREFIX)  # fmt: skip
     try:
@@ -134,7 +135,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         runner.store.engine.dispose()
         runner.archive.dispose()
         gc.unfreeze()  # what start-up froze may be garbage now (a process that serves again, tests)
-        warming.join()  # no thread of ours outlives the server (a few hundred ms at most, once)
+        stop_warming()
         log.info("stopped; WAL checkpointed")
 
 
@@ -152,14 +153,19 @@ def _return_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def _warm_up() -> threading.Thread:
+def _warm_up() -> Callable[[], None]:
     """Import, in a thread of its own, what start-up left to the first query that needs it
     (numpy under the recommendations and the statistics, the EIDO reader): listening does not
-    wait for it, and that first query, on the event loop, does not either. numpy's C set-up
-    holds the GIL in one piece, so the loop may stall once, about 40–110 ms, in the first
-    ~0.3 s after listening (docs/performance.md § Start-up, second pass)."""
+    wait for it, and that first query, on the event loop, does not either. The imports hold
+    the GIL for about 0.4 s in all (numpy's C set-up, 40–110 ms, in one piece), so they wait
+    `WARM_UP_AFTER_S` first: the positions that reconnect when a server restarts join, and
+    their commands run, without sharing the loop's one core with them (docs/performance.md).
+    Returns what stops it (at once if it is still waiting)."""
+    stopping = threading.Event()
 
     def run() -> None:
+        if stopping.wait(WARM_UP_AFTER_S):
+            return
         for name in DEFERRED_IMPORTS:
             try:
                 importlib.import_module(name)
@@ -168,7 +174,12 @@ def _warm_up() -> threading.Thread:
 
     thread = threading.Thread(target=run, name="hurrinet-warm-up", daemon=True)
     thread.start()
-    return thread
+
+    def stop() -> None:
+        stopping.set()
+        thread.join()  # no thread of ours outlives the server (a few hundred ms at most, once)
+
+    return stop
 
 
 async def serve_forever(settings: Settings) -> None:

@@ -104,14 +104,18 @@ async def test_serve_opens_the_deployment_once_with_its_configured_archive(templ
 def test_the_server_starts_without_what_only_some_queries_need_and_imports_it_once_listening(tmp_path):
     """A fresh interpreter, as `hurrinet-server serve` starts: numpy and the modules of the
     recommendations, statistics and EIDO reader are not imported before listening (about
-    0.2 s of every start), and the warm-up imports every one of them after."""
+    0.2 s of every start), and the warm-up imports every one of them after (here without its
+    wait for the reconnecting positions)."""
     script = """
 import asyncio, sys, threading
 from pathlib import Path
 import server.__main__
 from server.app.handlers import DEFERRED_IMPORTS
 from server.config import Settings
+import server.net.serve
 from server.net.serve import running
+
+server.net.serve.WARM_UP_AFTER_S = 0.0
 
 early = sorted(m for m in ("numpy", "scipy", *DEFERRED_IMPORTS) if m in sys.modules)
 
