@@ -1,6 +1,6 @@
 """Entity ids: 21 symbols of nanoid's URL-safe alphabet, in the order they are made.
 
-An id is 8 symbols of the millisecond it was made (48 bits, good until the year 10889) then
+An id is 8 symbols of the millisecond it was made (48 bits, good for 8,000 years) then
 13 random symbols (78 bits from the OS's secure source, so two servers or two ids in one
 millisecond do not collide). The time symbols use the alphabet sorted by byte, so ids sort as
 they were made: the primary-key indexes of incidents and log entries then grow at their right
@@ -15,6 +15,7 @@ one per id was 5 % of the server's loop under load.
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 
@@ -23,7 +24,12 @@ from nanoid.resources import alphabet, size
 assert len(alphabet) == 64, "each random byte's low 6 bits pick one symbol"
 _SYMBOL_OF_BYTE = bytes(ord(alphabet[byte & 63]) for byte in range(256))
 _TIME_SYMBOLS = "".join(sorted(alphabet))  # by byte, so the prefix sorts as the time does
-_TIME_LENGTH = 8
+_TIME_LENGTH = 8  # symbols of 6 bits: the 6 bytes of a 48-bit millisecond count, as base64 has them
+# base64 writes 6 bytes as 8 symbols of 6 bits, most significant first (in C); this maps its
+# alphabet, position for position, onto the sorted one.
+_BASE64_TO_TIME = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", _TIME_SYMBOLS.encode("ascii")
+)
 _RANDOM_LENGTH = size - _TIME_LENGTH
 _DRAWN_AT_ONCE = 256
 
@@ -33,8 +39,15 @@ _last_millisecond = -1
 _last_prefix = ""
 
 
+# Counted from 1 << 42 (the first symbol's second value, "0"): until the year 2109 the count
+# itself is under 1 << 42, and its first symbol would be "-", which command lines take for an
+# option's dash.
+_COUNT_FROM = 1 << 42
+
+
 def _time_prefix(millisecond: int) -> str:
-    return "".join(_TIME_SYMBOLS[(millisecond >> shift) & 63] for shift in range(6 * (_TIME_LENGTH - 1), -1, -6))
+    count = _COUNT_FROM + millisecond
+    return base64.b64encode(count.to_bytes(6, "big")).translate(_BASE64_TO_TIME).decode("ascii")
 
 
 def _draw() -> list[str]:
