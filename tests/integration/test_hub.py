@@ -239,15 +239,15 @@ async def test_a_failed_commit_sends_nothing_it_held_and_the_resend_applies_once
     """Group commit: nothing leaves before its commit, so a commit that fails has sent nothing."""
     a = await Client.open(live.port, live.tokens["dispatcher"])
     b = await Client.open(live.port, live.tokens["supervisor"])
-    real_write = live.hub.runner.store._write
+    real_write = live.hub.runner.store._statements
 
-    def failing(conn, rows):
+    def failing(dialect, rows):
         raise OSError("disk full")
 
-    monkeypatch.setattr(live.hub.runner.store, "_write", failing)
+    monkeypatch.setattr(live.hub.runner.store, "_statements", failing)
     refused = await a.command("incident.create", command_id="during-outage", description="lost?")
     assert refused["error"]["code"] == "internal" and live.world.incidents == {} and live.world.seq == 0
-    monkeypatch.setattr(live.hub.runner.store, "_write", real_write)
+    monkeypatch.setattr(live.hub.runner.store, "_statements", real_write)
     again = await a.command("incident.create", command_id="during-outage", description="lost?")
     assert again["ok"] and len(live.world.incidents) == 1
     await b.until_seq(live.world.seq)
@@ -263,22 +263,22 @@ async def test_a_batch_prepared_while_a_failing_write_runs_fails_with_it_unwritt
     a = await Client.open(live.port, live.tokens["dispatcher"])
     b = await Client.open(live.port, live.tokens["supervisor"])
     store = live.hub.runner.store
-    real_write, written = store._write, []
+    real_write, written = store._statements, []
     started, release = threading.Event(), threading.Event()
 
-    def failing(conn, rows):
+    def failing(dialect, rows):
         started.set()
         release.wait(5)
         raise OSError("disk full")
 
-    def counting(conn, rows):
+    def counting(dialect, rows):
         written.append(rows)
-        real_write(conn, rows)
+        return real_write(dialect, rows)
 
-    monkeypatch.setattr(store, "_write", failing)
+    monkeypatch.setattr(store, "_statements", failing)
     first = asyncio.create_task(a.command("incident.create", command_id="one", description="first"))
     assert await asyncio.to_thread(started.wait, 5)
-    monkeypatch.setattr(store, "_write", counting)
+    monkeypatch.setattr(store, "_statements", counting)
     second = asyncio.create_task(b.command("incident.create", command_id="two", description="second"))
     while len(live.world.incidents) < 2:  # prepared in the world, waiting for the write in flight
         await asyncio.sleep(0.01)

@@ -147,15 +147,15 @@ def test_unknown_commands_and_non_object_args(desk):
 
 
 def test_a_storage_failure_applies_nothing_and_the_command_can_be_resent(desk, monkeypatch):
-    real_write = desk.runner.store._write
+    real_write = desk.runner.store._statements
 
     def failing(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(desk.runner.store, "_write", failing)
+    monkeypatch.setattr(desk.runner.store, "_statements", failing)
     outcome = desk.send("incident.create", command_id="retry-me", description="during the outage")
     assert outcome.result["code"] == "internal" and desk.world.incidents == {} and desk.world.seq == 0
-    monkeypatch.setattr(desk.runner.store, "_write", real_write)
+    monkeypatch.setattr(desk.runner.store, "_statements", real_write)
     assert desk.send("incident.create", command_id="retry-me", description="during the outage").ok
     assert len(desk.world.incidents) == 1
 
@@ -167,3 +167,19 @@ def test_every_command_of_the_protocol_has_its_handler_and_nothing_else_does():
     answered_by_the_hub = {name for name, spec in protocol.COMMANDS.items() if spec.control or spec.account}
     assert not set(HANDLERS) & set(READERS)
     assert set(HANDLERS) | set(READERS) == set(protocol.COMMANDS) - answered_by_the_hub
+
+
+def test_a_write_that_fails_half_way_leaves_none_of_its_rows(desk, monkeypatch):
+    """The batch's statements run in one transaction: the ones before the failure roll back."""
+    real_statements = desk.runner.store._statements
+
+    def first_then_failing(dialect, rows):
+        statements = real_statements(dialect, rows)
+        yield next(statements)  # the incident's row is written...
+        raise OSError("disk full")  # ...then the log entry's fails
+
+    monkeypatch.setattr(desk.runner.store, "_statements", first_then_failing)
+    outcome = desk.send("incident.create", command_id="half", description="half written?")
+    assert outcome.result["code"] == "internal"
+    monkeypatch.undo()
+    assert desk.runner.store.load_world().incidents == {} and desk.runner.store.events_after(0) == []
