@@ -3,8 +3,10 @@
     python bench/workstation.py [--incidents 10000] [--units 2000] [--changes 200]
                                 [--burst-incidents 2000] [--burst 1000]
 
-1. Start to first paint: from creating the app to the first frame that shows the board, with
-   a snapshot of N incidents and M units arriving in parts over a real websocket on 127.0.0.1.
+1. Connect to first paint: from the moment the workstation's websocket reaches the server to
+   the first frame that shows the board (issue 11's target), with a snapshot of N incidents and
+   M units arriving in parts over a real websocket on 127.0.0.1; and beside it the whole start,
+   from creating the app, which adds Textual's start and the screens' first layout.
 2. One board row change to screen: an event changing a visible incident, from the server's
    send to the frame that shows it (p50, p99).
 3. A burst of 1,000 events with 2,000 incidents loaded: from the first send to the frame
@@ -123,6 +125,7 @@ class StandIn:
         self.data = data
         self.seq = data["seq"]
         self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.connected_at = 0.0  # when the workstation's websocket reached it
         # Encoded before the clock starts: the server's cost of a snapshot is bench/server.py's.
         cut = parts(data)
         self.welcome = json.dumps({"type": "welcome", "user": "bench", "role": "dispatcher",
@@ -131,6 +134,7 @@ class StandIn:
                       for n, body in enumerate(cut)]  # fmt: skip
 
     async def handler(self, connection) -> None:
+        self.connected_at = time.perf_counter()
         await connection.recv()
         await connection.send(self.welcome)
         for n, part in enumerate(self.parts):  # two in flight, the next on each acknowledgement
@@ -214,8 +218,9 @@ async def first_paint(incidents: int, units: int) -> None:
     size = len(json.dumps(data)) / 1e6
 
     async def body(app, pilot, stand_in, shown, began, painted):
-        print(f"1. first paint, {incidents:,} incidents + {units:,} units ({size:.1f} MB snapshot): "
-              f"{(painted - began) * 1000:.0f} ms (target ≤ 1,000 ms)")  # fmt: skip
+        print(f"1. connect to first paint, {incidents:,} incidents + {units:,} units ({size:.1f} MB snapshot): "
+              f"{(painted - stand_in.connected_at) * 1000:.0f} ms (target ≤ 1,000 ms); from creating the app "
+              f"{(painted - began) * 1000:.0f} ms")  # fmt: skip
 
     await run_app(data, body)
 
