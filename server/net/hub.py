@@ -16,7 +16,8 @@ since our last `seq`; a server woken by another's commit catches up the same way
 lock. Connection audit rows (login, failed login, disconnect) ride in the batches too.
 
 Each event is encoded once and written to every session without a task or a queue per
-session; a session whose unsent bytes pile up, or stop draining, is closed (it will resume).
+session, and the frames a released batch sends a session leave in one write (the sessions it
+answers first); a session whose unsent bytes pile up, or stop draining, is closed (it will resume).
 A large snapshot goes in parts, a window of them at a time as the client acknowledges them,
 so pings and results interleave with it on a slow link.
 """
@@ -726,17 +727,17 @@ def _loop_running() -> bool:
     return True
 
 
-def _write_frames(connection: ServerConnection, frames: list[bytes]) -> None:
-    """`frames` as text messages in one write: what `websockets.broadcast` does for one frame
-    (the connection's Sans-I/O protocol frames them, the transport writes them), for many."""
-    protocol = connection.protocol
-    if protocol.state is not State.OPEN:
+def _write_frames(connection: ServerConnection, messages: list[bytes]) -> None:
+    """`messages` as text frames in one write: what `websockets.broadcast` does for one message
+    (the connection's Sans-I/O protocol frames it, the transport writes it), for many."""
+    sans_io = connection.protocol
+    if sans_io.state is not State.OPEN:
         return
-    for frame in frames:
-        protocol.send_text(frame)
+    for message in messages:
+        sans_io.send_text(message)
     # While open, what the protocol has to send is only these frames: websockets writes its
     # own (pings, a close) the moment it makes them, and its end-of-stream marker follows a close.
-    connection.transport.writelines(protocol.data_to_send())
+    connection.transport.writelines(sans_io.data_to_send())
 
 
 def _event_text(event: dict[str, Any]) -> str:

@@ -81,6 +81,34 @@ async def test_a_command_from_one_client_reaches_the_other_in_order(live):
     await a.close(), await b.close()
 
 
+async def test_a_burst_of_commands_arrives_in_order_each_answer_after_its_own_event(live):
+    """Commands sent together share batches, and a released batch's frames leave in one write
+    per session: the sender still gets every event before the answer of the command that caused
+    it, and every other session every event in seq order."""
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    b = await Client.open(live.port, live.tokens["supervisor"])
+    ids = [f"burst-{n}" for n in range(30)]
+    for command_id in ids:  # all sent before any answer comes back
+        await a.connection.send(json.dumps({"type": "command", "command_id": command_id, "name": "incident.create",
+                                            "args": {"description": command_id}}))  # fmt: skip
+    frames, answered = [], 0
+    while answered < len(ids):
+        frame = await a.receive()
+        frames.append(frame)
+        answered += frame["type"] == "result"
+    answers = [f["command_id"] for f in frames if f["type"] == "result"]
+    assert answers == ids and all(f["ok"] for f in frames if f["type"] == "result")
+    caused = [f["caused_by"] for f in frames if f["type"] == "event"]
+    assert caused == ids
+    for n, frame in enumerate(frames):  # each answer right after its own event
+        if frame["type"] == "result":
+            assert frames[n - 1]["type"] == "event" and frames[n - 1]["caused_by"] == frame["command_id"]
+    await b.until_seq(live.world.seq)
+    assert [e["seq"] for e in b.events] == list(range(1, live.world.seq + 1))
+    assert [e["caused_by"] for e in b.events] == ids
+    await a.close(), await b.close()
+
+
 async def test_resume_replays_exactly_the_missed_events(live):
     a = await Client.open(live.port, live.tokens["dispatcher"])
     b = await Client.open(live.port, live.tokens["observer"])
