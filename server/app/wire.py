@@ -29,7 +29,7 @@ def _compact(fields: dict[str, Any]) -> dict[str, Any]:
 def _recently_encoded(encode: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
     """`encode` remembering the last `_KEPT` entities it encoded, by identity: a command's new
     incident and log entry are encoded for its event and again for the kept snapshot, and
-    entities are immutable, so the second is the first's dict (about 8 % of `incident.create`).
+    entities are immutable, so the second is the first's dict (half of what a create encodes).
     The dicts are shared: whoever adds to one builds a new one (`|`)."""
     kept: dict[int, tuple[Any, dict[str, Any]]] = {}
 

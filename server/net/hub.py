@@ -272,9 +272,13 @@ class Hub:
             _write_frames(session.connection, [text.encode()])
             self._check_buffer(session)
             return
-        self._gathered.setdefault(session, []).append(text.encode())
+        self._gather(session, text.encode())
         if answer:
             self._answered.append(session)
+
+    def _gather(self, session: Session, data: bytes) -> None:
+        assert self._gathered is not None, "only while gathering"
+        self._gathered.setdefault(session, []).append(data)
 
     @contextlib.contextmanager
     def _gathering(self) -> Iterator[None]:
@@ -346,7 +350,7 @@ class Hub:
             return
         data = text.encode()  # once, for every session
         for session in direct:
-            self._gathered.setdefault(session, []).append(data)
+            self._gather(session, data)
 
     # --- input --------------------------------------------------------------------------------
     def _handle(self, session: Session, message: str | bytes) -> None:

@@ -137,11 +137,15 @@ _RENDERED: dict[tuple[str, str, tuple[str, ...], bool], _Rendered] = {}
 def _write_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], upsert: bool,
                 memo: dict[Any, Any]) -> None:  # fmt: skip
     """Write `rows` in `conn`'s transaction."""
-    for sql, params in _statements(conn.dialect, table, rows, upsert, memo):
+    _execute(conn, _table_statements(conn.dialect, table, rows, upsert, memo))
+
+
+def _execute(conn: Connection, statements: Iterable[tuple[str, list[tuple[Any, ...]]]]) -> None:
+    for sql, params in statements:
         conn.exec_driver_sql(sql, params if len(params) > 1 else params[0])
 
 
-def _statements(dialect: Dialect, table: sa.Table, rows: list[dict[str, Any]], upsert: bool,
+def _table_statements(dialect: Dialect, table: sa.Table, rows: list[dict[str, Any]], upsert: bool,
                 memo: dict[Any, Any]) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:  # fmt: skip
     """The statements that write `rows`, with their parameters: one executemany per set of
     columns (rows made by one function share it)."""
@@ -641,16 +645,16 @@ class Store:
             raw.close()  # back to the pool
 
     def _statements(self, dialect: Dialect, rows: WriteSet) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+        """Every statement of a batch's rows, tables in foreign-key order (its deletions aside)."""
         memo: dict[Any, Any] = {}
         for name in _ORDER:
             if rows.upserts.get(name):
-                yield from _statements(dialect, _TABLES[name], rows.upserts[name], True, memo)
+                yield from _table_statements(dialect, _TABLES[name], rows.upserts[name], True, memo)
             if rows.inserts.get(name):
-                yield from _statements(dialect, _TABLES[name], rows.inserts[name], False, memo)
+                yield from _table_statements(dialect, _TABLES[name], rows.inserts[name], False, memo)
 
     def _write(self, conn: Connection, rows: WriteSet) -> None:
-        for sql, params in self._statements(conn.dialect, rows):
-            conn.exec_driver_sql(sql, params if len(params) > 1 else params[0])
+        _execute(conn, self._statements(conn.dialect, rows))
         if rows.deletes:
             _delete(conn, rows.deletes.get("incident", set()), rows.deletes.get("call", set()))
 
