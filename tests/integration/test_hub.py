@@ -284,10 +284,31 @@ async def test_a_failed_commit_sends_nothing_it_held_and_the_resend_applies_once
 
 
 @pytest.mark.sqlite_only  # PostgreSQL is shared: its batches commit on the loop, under the lock
+async def test_a_lone_command_commits_on_the_loop_and_a_batch_of_several_in_the_writer_thread(live, monkeypatch):
+    """A lone command's round trip skips the two thread wake-ups; several at once are written
+    while the loop prepares the next."""
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    store = live.hub.runner.store
+    real_write, threads = store._statements, []
+
+    def recording(dialect, rows):
+        threads.append((threading.current_thread().name, len(rows.inserts["command_result"])))
+        return real_write(dialect, rows)
+
+    monkeypatch.setattr(store, "_statements", recording)
+    assert (await a.command("incident.create", description="alone"))["ok"]
+    a.send_together([(f"together-{n}", "incident.create", {"description": f"together {n}"}) for n in range(3)])
+    results = await a.results([f"together-{n}" for n in range(3)])
+    assert all(r["ok"] for r in results.values()) and len(live.world.incidents) == 4
+    assert threads == [(threading.main_thread().name, 1), ("hurrinet-writer_0", 3)]
+    await a.close()
+
+
+@pytest.mark.sqlite_only  # PostgreSQL is shared: its batches commit on the loop, under the lock
 async def test_a_batch_prepared_while_a_failing_write_runs_fails_with_it_unwritten(live, monkeypatch):
-    """On a database this server alone writes, the loop prepares the next batch while the writer
-    thread commits the last; that batch stood on the one being written, so when the write fails
-    it fails too: answered internal, never written, nothing of either sent."""
+    """On a database this server alone writes, a batch of several commands is committed by the
+    writer thread while the loop prepares the next; that batch stood on the one being written,
+    so when the write fails it fails too: answered internal, never written, nothing of either sent."""
     a = await Client.open(live.port, live.tokens["dispatcher"])
     b = await Client.open(live.port, live.tokens["supervisor"])
     store = live.hub.runner.store
@@ -304,14 +325,16 @@ async def test_a_batch_prepared_while_a_failing_write_runs_fails_with_it_unwritt
         return real_write(dialect, rows)
 
     monkeypatch.setattr(store, "_statements", failing)
-    first = asyncio.create_task(a.command("incident.create", command_id="one", description="first"))
-    assert await asyncio.to_thread(started.wait, 5)
+    a.send_together([("one", "incident.create", {"description": "first"}),
+                     ("one-more", "incident.create", {"description": "first too"})])  # fmt: skip
+    first = asyncio.create_task(a.results(["one", "one-more"]))
+    assert await asyncio.to_thread(started.wait, 5)  # in the writer thread: the loop goes on
     monkeypatch.setattr(store, "_statements", counting)
     second = asyncio.create_task(b.command("incident.create", command_id="two", description="second"))
-    while len(live.world.incidents) < 2:  # prepared in the world, waiting for the write in flight
+    while len(live.world.incidents) < 3:  # prepared in the world, waiting for the write in flight
         await asyncio.sleep(0.01)
     release.set()
-    assert (await first)["error"]["code"] == "internal"
+    assert [r["error"]["code"] for r in (await first).values()] == ["internal", "internal"]
     assert (await second)["error"]["code"] == "internal"
     assert live.world.incidents == {} and live.world.seq == 0 and store.events_after(0) == []
     assert written == []

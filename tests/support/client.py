@@ -71,6 +71,24 @@ class Client:
             pass
         return frame
 
+    def send_together(self, commands: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Several `(command_id, name, args)` frames in one write: they arrive in one read, so
+        the server prepares them into one batch (which its writer thread commits)."""
+        protocol = self.connection.protocol
+        for command_id, name, args in commands:
+            frame = {"type": "command", "command_id": command_id, "name": name, "args": args}
+            protocol.send_text(json.dumps(frame).encode())
+        self.connection.transport.write(b"".join(protocol.data_to_send()))
+
+    async def results(self, command_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The result frames of `command_ids`, by command id, whatever arrives between them."""
+        results: dict[str, dict[str, Any]] = {}
+        while len(results) < len(command_ids):
+            frame = await self.receive()
+            if frame["type"] == "result" and frame["command_id"] in command_ids:
+                results[frame["command_id"]] = frame
+        return results
+
     async def command(self, name: str, command_id: str | None = None, **args: Any) -> dict[str, Any]:
         command_id = command_id or f"t-{next(_ids)}"
         frame = {"type": "command", "command_id": command_id, "name": name, "args": args}
