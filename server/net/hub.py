@@ -42,6 +42,7 @@ import orjson
 from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
 from websockets.protocol import State
 
@@ -269,7 +270,7 @@ class Hub:
         if session.dropped or session.connection.protocol.state is not State.OPEN:
             return
         if self._gathered is None:
-            _write_frames(session.connection, [text.encode()])
+            _write_frames(session.connection, [text.encode()], {})
             self._check_buffer(session)
             return
         self._gather(session, text.encode())
@@ -295,10 +296,11 @@ class Hub:
         finally:
             gathered, answered = self._gathered, self._answered
             self._gathered = None
+            framed: dict[bytes, bytes] = {}  # an event's payload, framed once for every session
             for session in [*answered, *gathered]:
                 data = gathered.pop(session, None)
                 if data is not None and not session.dropped:
-                    _write_frames(session.connection, data)
+                    _write_frames(session.connection, data, framed)
                     self._check_buffer(session)
 
     def _check_buffer(self, session: Session) -> None:
@@ -734,17 +736,29 @@ def _loop_running() -> bool:
     return True
 
 
-def _write_frames(connection: ServerConnection, messages: list[bytes]) -> None:
+def _write_frames(connection: ServerConnection, messages: list[bytes], framed: dict[bytes, bytes]) -> None:
     """`messages` as text frames in one write: what `websockets.broadcast` does for one message
-    (the connection's Sans-I/O protocol frames it, the transport writes it), for many."""
+    (the connection's Sans-I/O protocol frames it, the transport writes it), for many. Over a
+    connection without extensions a frame is the same bytes for every session, so each payload
+    is framed once per release and kept in `framed` (releasing one event to 50 positions framed
+    it 50 times; an event's sessions share its payload object, so the look-up hashes it once)."""
     sans_io = connection.protocol
     if sans_io.state is not State.OPEN:
         return
+    if sans_io.extensions:  # per-message deflate: each connection compresses with its own context
+        for message in messages:
+            sans_io.send_text(message)
+        # While open, what the protocol has to send is only these frames: websockets writes its
+        # own (pings, a close) the moment it makes them, and its end-of-stream marker follows a close.
+        connection.transport.writelines(sans_io.data_to_send())
+        return
+    frames_out = sans_io.data_to_send()  # nothing, as above; taken so no frame could overtake it
     for message in messages:
-        sans_io.send_text(message)
-    # While open, what the protocol has to send is only these frames: websockets writes its
-    # own (pings, a close) the moment it makes them, and its end-of-stream marker follows a close.
-    connection.transport.writelines(sans_io.data_to_send())
+        frame = framed.get(message)
+        if frame is None:
+            frame = framed[message] = Frame(Opcode.TEXT, message).serialize(mask=False)
+        frames_out.append(frame)
+    connection.transport.writelines(frames_out)
 
 
 def _event_text(event: dict[str, Any]) -> str:

@@ -84,9 +84,12 @@ async def test_a_command_from_one_client_reaches_the_other_in_order(live):
 async def test_a_burst_of_commands_arrives_in_order_each_answer_after_its_own_event(live):
     """Commands sent together share batches, and a released batch's frames leave in one write
     per session: the sender still gets every event before the answer of the command that caused
-    it, and every other session every event in seq order."""
+    it, and every other session every event in seq order, framed once for the sessions without
+    extensions and compressed for the one that asked for it."""
     a = await Client.open(live.port, live.tokens["dispatcher"])
     b = await Client.open(live.port, live.tokens["supervisor"])
+    c = await Client.open(live.port, live.tokens["observer"], compression="deflate")
+    assert c.connection.protocol.extensions and not b.connection.protocol.extensions
     ids = [f"burst-{n}" for n in range(30)]
     for command_id in ids:  # all sent before any answer comes back
         await a.connection.send(json.dumps({"type": "command", "command_id": command_id, "name": "incident.create",
@@ -103,10 +106,12 @@ async def test_a_burst_of_commands_arrives_in_order_each_answer_after_its_own_ev
     for n, frame in enumerate(frames):  # each answer right after its own event
         if frame["type"] == "result":
             assert frames[n - 1]["type"] == "event" and frames[n - 1]["caused_by"] == frame["command_id"]
-    await b.until_seq(live.world.seq)
-    assert [e["seq"] for e in b.events] == list(range(1, live.world.seq + 1))
-    assert [e["caused_by"] for e in b.events] == ids
-    await a.close(), await b.close()
+    for other in (b, c):
+        await other.until_seq(live.world.seq)
+        assert [e["seq"] for e in other.events] == list(range(1, live.world.seq + 1))
+        assert [e["caused_by"] for e in other.events] == ids
+    assert b.events == c.events
+    await a.close(), await b.close(), await c.close()
 
 
 async def test_resume_replays_exactly_the_missed_events(live):

@@ -22,9 +22,10 @@ class Client:
         self.welcome: dict[str, Any] | None = None
 
     @classmethod
-    async def open(cls, port: int, token: str, hello: bool = True, last_seq: int | None = None) -> Client:
+    async def open(cls, port: int, token: str, hello: bool = True, last_seq: int | None = None,
+                   compression: str | None = None) -> Client:  # fmt: skip
         connection = await connect(f"ws://127.0.0.1:{port}/ws", additional_headers={"Authorization": f"Bearer {token}"},
-                                   open_timeout=TIMEOUT, compression=None)  # fmt: skip
+                                   open_timeout=TIMEOUT, compression=compression)  # fmt: skip
         client = cls(connection)
         if hello:
             await client.hello(last_seq)
