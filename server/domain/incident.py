@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from server.domain.errors import InvalidTransition, InvariantViolated, join_words
 from server.domain.location import Location
+from server.domain.records import replace
 from server.domain.reference import Priority
 from server.domain.values import Staffing
 

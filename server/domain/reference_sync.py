@@ -7,10 +7,11 @@ what disappeared from the files is deactivated, never deleted, because history r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from server.domain.errors import InvariantViolated
+from server.domain.records import replace
 from server.domain.reference import AlertTarget, ReferenceData, Station, Unit
 from server.domain.unit_status import UnitState, UnitStatus
 from server.domain.world import World

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from server.domain.errors import InvalidTransition
+from server.domain.records import replace
 from server.domain.values import Coordinates, Staffing
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from server.domain.call import (
@@ -20,6 +19,7 @@ from server.domain.incident import ChangeKind as Kind
 from server.domain.incident import Incident, IncidentState, check_priority_n, ensure_open
 from server.domain.operations import log
 from server.domain.operations.incidents import parse_location
+from server.domain.records import replace
 from server.domain.reference import Priority
 from server.domain.values import CALLER_NAME_MAX, DESCRIPTION_MAX, check_text, parse_phone
 from server.domain.world import Change

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from server.domain.call import CallState
@@ -22,6 +21,7 @@ from server.domain.location import Location, location_from_wire
 from server.domain.operations import log
 from server.domain.operations.release import blocking_close, release_cleared
 from server.domain.operations.resources import release_all
+from server.domain.records import replace
 from server.domain.reference import Priority
 from server.domain.resources import ResourceType
 from server.domain.values import DESCRIPTION_MAX, check_count, check_text, require_text

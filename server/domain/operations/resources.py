@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from server.domain.errors import InvariantViolated, NotFound, ValidationFailed
 from server.domain.incident import Allocation, Incident, Need, ensure_open
 from server.domain.incident import ChangeKind as Kind
 from server.domain.operations import log
+from server.domain.records import replace
 from server.domain.resources import Resource
 from server.domain.values import check_count
 from server.domain.world import Change

@@ -7,7 +7,6 @@ and makes the incident active when a unit enters the dispatch chain.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from server.domain.incident import Incident, IncidentState, IncidentUnit, ensure
 from server.domain.operations import log
 from server.domain.operations.incidents import change_state
 from server.domain.operations.release import leave_incident
+from server.domain.records import replace
 from server.domain.reference import Unit
 from server.domain.unit_status import (
     ASSIGNED,
