@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from server.domain.call import CallState
@@ -58,19 +59,22 @@ def _parse_desk(ch: Change, value: Any) -> str | None:
     return value
 
 
+# Each field an incident takes, and what checks and normalises a value given for it.
+_FIELD_PARSERS: dict[str, Callable[[Change, Any], Any]] = {
+    "incident_type": lambda ch, v: ch.incident_type(v).code,
+    "incident_priority": lambda ch, v: _parse_priority(v),
+    "location": parse_location,
+    "description": lambda ch, v: check_text("description", v, DESCRIPTION_MAX) or "",
+    "desk": _parse_desk,
+}
+
+
 def _parse_fields(ch: Change, fields: dict[str, Any]) -> dict[str, Any]:
     """Validate the given fields; a None value means 'clear'."""
-    parsers = {
-        "incident_type": lambda v: ch.incident_type(v).code,
-        "incident_priority": _parse_priority,
-        "location": lambda v: parse_location(ch, v),
-        "description": lambda v: check_text("description", v, DESCRIPTION_MAX) or "",
-        "desk": lambda v: _parse_desk(ch, v),
-    }
-    unknown = sorted(set(fields) - set(parsers))
+    unknown = sorted(set(fields) - _FIELD_PARSERS.keys())
     if unknown:
         raise ValidationFailed(f"an incident has no field {', '.join(unknown)}", fields=unknown)
-    return {name: None if value is None and name != "description" else parsers[name](value)
+    return {name: None if value is None and name != "description" else _FIELD_PARSERS[name](ch, value)
             for name, value in fields.items()}  # fmt: skip
 
 
