@@ -7,8 +7,10 @@ produced — its result, its events, an answer that read its state — leaves th
 that commit: every outgoing frame is an action released, in arrival order, after the batch it
 followed has been written. So `seq` is gap-free, every session sees one order, and a `hello`
 joins the broadcast at one consistent point. On a database this server alone writes (SQLite),
-a writer thread commits each batch while the loop goes on preparing the next one, whose frames
-wait in turn; if a write fails, the batch prepared on top of it fails with it, unwritten.
+a writer thread commits each batch of several commands while the loop goes on preparing the
+next one, whose frames wait in turn; if a write fails, the batch prepared on top of it fails
+with it, unwritten. A lone command commits on the loop, sparing its round trip two thread
+wake-ups.
 
 Several servers may share one database (docs/cluster.md): a batch's transaction takes the
 database's write lock when it opens and first applies, and sends, what the others committed
@@ -162,8 +164,8 @@ class Hub:
         runner.reloaded.append(lambda: self.snapshot.rebuild(self.runner.world))
         self._batch = _Batch()
         self._flush_scheduled = False
-        # On a database this server alone writes, a batch's transaction is written by this
-        # thread while the loop prepares the next batch; one write is in flight at a time.
+        # On a database this server alone writes, a batch of several commands is written by
+        # this thread while the loop prepares the next batch; one write is in flight at a time.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hurrinet-writer")
         self._writing: asyncio.Future[None] | None = None
         # While a batch is released: each session's frames, and who was answered (`_gathering`).
