@@ -87,22 +87,11 @@ def version_line(program: str) -> str:
 def iso(moment: datetime | None) -> str | None:
     """UTC ISO 8601 with milliseconds and `Z` (isoformat is C code: this runs for every
     timestamp of every entity the server encodes)."""
-    global _last_iso
     if moment is None:
         return None
-    last = _last_iso
-    if moment is last[0]:
-        return last[1]
-    utc = moment.astimezone(UTC) if moment.utcoffset() else moment
-    text = utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
-    _last_iso = (moment, text)
-    return text
-
-
-# The last instant formatted, by identity: a command stamps its event, its log entries, its
-# rows and its audit row with the one `now` its clock gave it (and the clock gives the same
-# object again within a millisecond), so most calls are this one look.
-_last_iso: tuple[datetime | None, str | None] = (None, None)
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_iso(text: str | None) -> datetime | None:

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from server import protocol
 from server.app import ids, wire
 from server.app.handlers import HANDLERS, READERS
+from server.domain import shapes
 from server.domain.errors import BadRequest, DomainError, Forbidden, UnknownCommand
 from server.domain.roles import check_allowed, check_own_unit
 from server.domain.world import SYSTEM, Actor, AlertRequest, Change, World
@@ -307,7 +308,7 @@ class CommandRunner:
 
     def _install(self, change: Change, value: dict[str, Any], command_id: str | None, actor: Actor,
                  name: str) -> Prepared:  # fmt: skip
-        at = wire.iso(change.now)
+        at = shapes.TIME.to_wire(change.now)  # the codec's memo: the entities' times are this same `now`
         data = wire.event_data(self.world, change.events)
         events = [
             {"seq": self.world.seq + n, "name": event.name, "at": at, "caused_by": command_id, "data": body}

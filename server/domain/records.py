@@ -9,16 +9,18 @@ them to the class, so its `__init__` and `__post_init__` run exactly as they wou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-_READERS: dict[type, tuple[tuple[str, ...], Any]] = {}
+Reader = tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]
+_READERS: dict[type, Reader] = {}
 
 
-def _reader(kind: type) -> tuple[tuple[str, ...], Any]:
+def _reader(kind: type) -> Reader:
     # Fields made by __init__ only, as dataclasses.replace passes them (init=False ones are derived).
     names = tuple(f.name for f in fields(kind) if f.init)
     get = attrgetter(*names) if len(names) > 1 else (lambda record: (getattr(record, names[0]),))
