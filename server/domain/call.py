@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from server.domain.errors import InvariantViolated
 from server.domain.location import Location
+from server.domain.records import record
 
 
 class CallState(StrEnum):
@@ -44,7 +44,7 @@ NEEDS_RATIONALE = PICKABLE
 NEEDS_INCIDENT = SET_BY_ACTION
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Call:
     id: str
     state: CallState

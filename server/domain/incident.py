@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from server.domain.errors import InvalidTransition, InvariantViolated, join_words
 from server.domain.location import Location
-from server.domain.records import replace
+from server.domain.records import record, replace
 from server.domain.reference import Priority
 from server.domain.values import Staffing
 
@@ -55,7 +54,7 @@ class ChangeKind(StrEnum):
     RESOURCE_RELEASED = "resource_released"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LogEntry:
     id: str
     incident_id: str
@@ -80,7 +79,7 @@ UNIT_TIMESTAMPS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IncidentUnit:
     """One continuous assignment of one unit to one incident; frozen once unassigned."""
 
@@ -131,7 +130,7 @@ class IncidentUnit:
             )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Allocation:
     """Quantity of one resource reserved for a need; freed on release or when the incident ends."""
 
@@ -146,7 +145,7 @@ class Allocation:
         return self.released_at is None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Need:
     id: str
     resource_type: str
@@ -172,7 +171,7 @@ def timeout_recorded(incident: Incident, callsign: str, since: datetime) -> bool
     )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Incident:
     id: str
     state: IncidentState

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, fields
 from functools import cache
 from typing import Any, ClassVar
 
 from server.domain.errors import ValidationFailed, join_words, location_field
+from server.domain.records import record
 from server.domain.values import ADDRESS_NUMBER_MAX, DESCRIPTION_MAX, NAME_MAX, Coordinates, ServiceArea, check_text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Address:
     kind: ClassVar[str] = "address"
     district: str
@@ -22,7 +23,7 @@ class Address:
 
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Intersection:
     kind: ClassVar[str] = "intersection"
     district: str
@@ -33,7 +34,7 @@ class Intersection:
 
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Place:
     kind: ClassVar[str] = "place"
     district: str
@@ -43,7 +44,7 @@ class Place:
 
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Relative:
     """Somewhere described relative to a reference place; its coordinates are approximate."""
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from server.domain.location import Location
+from server.domain.records import record
 
 
 class ResourceType(StrEnum):
@@ -37,7 +37,7 @@ def derive_status(capacity: int, in_use: int, out_of_service: bool = False) -> R
     return ResourceStatus.AVAILABLE
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resource:
     id: str
     name: str

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from server.domain.errors import InvalidTransition
-from server.domain.records import replace
+from server.domain.records import record, replace
 from server.domain.values import Coordinates, Staffing
 
 
@@ -72,7 +71,7 @@ TIMESTAMP_OF = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnitStatus:
     """Current truth about a unit; every change is also appended to the status history."""
 

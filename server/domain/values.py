@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from server.domain.errors import ValidationFailed, said
+from server.domain.records import record
 
 # Text limits in characters (Python str length counts code points, as the rules do).
 DESCRIPTION_MAX = 1000  # descriptions, log text, outcome rationale, location details
@@ -109,7 +110,7 @@ class CoordinateFormat(StrEnum):
     DMS = "dms"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Coordinates:
     """WGS84 decimal degrees with at most six decimals."""
 
@@ -268,7 +269,7 @@ def format_coordinates(point: Coordinates, style: CoordinateFormat = CoordinateF
 # --- staffing -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Staffing:
     """Officers 0–99, subofficers 0–99, crew 0–999; shown `1+1+3`."""
 
