@@ -6,11 +6,11 @@ loop comes round again shares one transaction and one fsync (group commit). Noth
 produced — its result, its events, an answer that read its state — leaves the server before
 that commit: every outgoing frame is an action released, in arrival order, after the batch it
 followed has been written. So `seq` is gap-free, every session sees one order, and a `hello`
-joins the broadcast at one consistent point. On a database this server alone writes (SQLite),
-a writer thread commits each batch of several commands while the loop goes on preparing the
-next one, whose frames wait in turn; if a write fails, the batch prepared on top of it fails
-with it, unwritten. A lone command commits on the loop, sparing its round trip two thread
-wake-ups.
+joins the broadcast at one consistent point. A batch commits on the loop, as a bare server
+would, while commits are quick; on a database this server alone writes (SQLite), a commit
+that held the loop too long sends the next batches of several commands to a writer thread,
+which commits each while the loop goes on preparing the next, whose frames wait in turn; if
+a write fails, the batch prepared on top of it fails with it, unwritten.
 
 Several servers may share one database (docs/cluster.md): a batch's transaction takes the
 database's write lock when it opens and first applies, and sends, what the others committed
@@ -90,6 +90,10 @@ class HubSettings:
     stall_bytes: int = 256 * 1024
     stall_s: float = 30.0
     snapshot_window: int = 2  # snapshot parts in flight before the client acknowledges
+    # A commit on the loop that took longer than this (a slow disk) sends the next batches to
+    # the writer thread, so the loop goes on serving while they are written; a write there as
+    # quick brings them back (see `Hub.flush`).
+    slow_commit_s: float = 0.010
 
 
 @dataclass
@@ -164,10 +168,12 @@ class Hub:
         runner.reloaded.append(lambda: self.snapshot.rebuild(self.runner.world))
         self._batch = _Batch()
         self._flush_scheduled = False
-        # On a database this server alone writes, a batch of several commands is written by
-        # this thread while the loop prepares the next batch; one write is in flight at a time.
+        # On a database this server alone writes, once a commit was slow, a batch of several
+        # commands is written by this thread while the loop prepares the next batch; one write
+        # is in flight at a time.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hurrinet-writer")
-        self._writing: asyncio.Future[None] | None = None
+        self._writing: asyncio.Future[float] | None = None
+        self._commits_in_thread = False
         # While a batch is released: each session's frames, and who was answered (`_gathering`).
         self._gathered: dict[Session, list[bytes]] | None = None
         self._answered: list[Session] = []
@@ -540,30 +546,34 @@ class Hub:
 
     def flush(self) -> None:
         """Commit everything prepared since the last flush in one transaction, then release
-        the frames that waited for it, in order. With other servers sharing the database it
-        commits here, under the write lock its batch took when it opened. On a database this
-        server alone writes, a batch of several commands goes to the writer thread, which
-        commits it while the loop prepares the next (that batch and every frame after this one
-        wait for it: `_written` flushes again); a lone command commits here, as a bare server
-        would: the trip to the thread and back is two thread wake-ups, 0.3 ms of its round trip
-        at p50 and several ms at p99 when both cores are busy (docs/performance.md)."""
+        the frames that waited for it, in order. The commit runs here, on the loop, as a bare
+        server's would: a batch of ten commits in about 1 ms. In a writer thread the same
+        write took two to three times as long (its driver gives the GIL back and waits for it
+        again for every row it steps, while the loop runs) and cost the durable rate 10-15 %
+        (docs/performance.md). With other servers sharing the database it always commits
+        here, under the write lock its batch took when it opened. On a database this server
+        alone writes, once a commit here took longer than `slow_commit_s` (a slow disk), a
+        batch of several commands goes to the writer thread instead, which commits it while
+        the loop serves the sessions and prepares the next batch (that batch and every frame
+        after this one wait for it: `_written` flushes again), until a write there is as quick."""
         self._flush_scheduled = False
         if self._writing is not None:
             return
         batch, self._batch = self._batch, _Batch()
-        if len(batch.prepared) > 1 and not self.runner.in_batch and _loop_running():
+        if self._commits_in_thread and len(batch.prepared) > 1 and not self.runner.in_batch and _loop_running():
             rows = self.runner.rows(batch.prepared)
-            self._writing = asyncio.get_running_loop().run_in_executor(self._writer, self.runner.store.write, rows)
+            self._writing = asyncio.get_running_loop().run_in_executor(self._writer, _timed, self.runner.store.write, rows)
             self._writing.add_done_callback(lambda done: self._written(batch, done))
             return
         if batch.prepared or self.runner.in_batch:
-            self.runner.commit(batch.prepared)
+            self._commits_in_thread = _timed(self.runner.commit, batch.prepared) > self.settings.slow_commit_s
         self._release_batch(batch)
 
-    def _written(self, batch: _Batch, done: asyncio.Future[None]) -> None:
+    def _written(self, batch: _Batch, done: asyncio.Future[float]) -> None:
         self._writing = None
         error = done.exception() if not done.cancelled() else asyncio.CancelledError()
         if error is None:
+            self._commits_in_thread = done.result() > self.settings.slow_commit_s
             self.runner.committed(batch.prepared)
         else:
             # What was prepared meanwhile stood on the failed batch: it fails too, unwritten.
@@ -728,6 +738,13 @@ class Hub:
             *(s.connection.close(CLOSE_SHUTDOWN, "server shutting down; reconnect and resume") for s in self.sessions),
             return_exceptions=True,
         )
+
+
+def _timed(work: Callable[..., object], *args: Any) -> float:
+    """Seconds `work(*args)` took."""
+    started = time.perf_counter()
+    work(*args)
+    return time.perf_counter() - started
 
 
 def _loop_running() -> bool:

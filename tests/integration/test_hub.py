@@ -289,31 +289,43 @@ async def test_a_failed_commit_sends_nothing_it_held_and_the_resend_applies_once
 
 
 @pytest.mark.sqlite_only  # PostgreSQL is shared: its batches commit on the loop, under the lock
-async def test_a_lone_command_commits_on_the_loop_and_a_batch_of_several_in_the_writer_thread(live, monkeypatch):
-    """A lone command's round trip skips the two thread wake-ups; several at once are written
-    while the loop prepares the next."""
+async def test_batches_commit_on_the_loop_until_a_commit_is_slow_then_in_the_writer_thread(live, monkeypatch):
+    """A commit on the loop is the quickest while the disk is; once one held the loop longer
+    than `slow_commit_s`, batches of several are written in the writer thread while the loop
+    goes on, until a write there is quick again. A lone command always commits on the loop."""
     a = await Client.open(live.port, live.tokens["dispatcher"])
-    store = live.hub.runner.store
+    store, settings = live.hub.runner.store, live.hub.settings
     real_write, threads = store._statements, []
 
     def recording(dialect, rows):
         threads.append((threading.current_thread().name, len(rows.inserts["command_result"])))
         return real_write(dialect, rows)
 
+    async def together(tag: str) -> None:
+        a.send_together([(f"{tag}-{n}", "incident.create", {"description": f"{tag} {n}"}) for n in range(3)])
+        assert all(r["ok"] for r in (await a.results([f"{tag}-{n}" for n in range(3)])).values())
+
     monkeypatch.setattr(store, "_statements", recording)
+    monkeypatch.setattr(settings, "slow_commit_s", 60.0)  # no commit here is slow
     assert (await a.command("incident.create", description="alone"))["ok"]
-    a.send_together([(f"together-{n}", "incident.create", {"description": f"together {n}"}) for n in range(3)])
-    results = await a.results([f"together-{n}" for n in range(3)])
-    assert all(r["ok"] for r in results.values()) and len(live.world.incidents) == 4
-    assert threads == [(threading.main_thread().name, 1), ("hurrinet-writer_0", 3)]
+    await together("quick")
+    monkeypatch.setattr(settings, "slow_commit_s", 0.0)  # every commit is slow
+    assert (await a.command("incident.create", description="alone on a slow disk"))["ok"]
+    monkeypatch.setattr(settings, "slow_commit_s", 60.0)  # the disk is quick again
+    await together("after a slow one")  # in the thread, which finds its write quick
+    await together("quick again")
+    main, writer = threading.main_thread().name, "hurrinet-writer_0"
+    assert threads == [(main, 1), (main, 3), (main, 1), (writer, 3), (main, 3)]
+    assert len(live.world.incidents) == 11
     await a.close()
 
 
 @pytest.mark.sqlite_only  # PostgreSQL is shared: its batches commit on the loop, under the lock
 async def test_a_batch_prepared_while_a_failing_write_runs_fails_with_it_unwritten(live, monkeypatch):
-    """On a database this server alone writes, a batch of several commands is committed by the
-    writer thread while the loop prepares the next; that batch stood on the one being written,
-    so when the write fails it fails too: answered internal, never written, nothing of either sent."""
+    """On a database this server alone writes, once commits are slow, a batch of several
+    commands is committed by the writer thread while the loop prepares the next; that batch
+    stood on the one being written, so when the write fails it fails too: answered internal,
+    never written, nothing of either sent."""
     a = await Client.open(live.port, live.tokens["dispatcher"])
     b = await Client.open(live.port, live.tokens["supervisor"])
     store = live.hub.runner.store
@@ -329,6 +341,8 @@ async def test_a_batch_prepared_while_a_failing_write_runs_fails_with_it_unwritt
         written.append(rows)
         return real_write(dialect, rows)
 
+    monkeypatch.setattr(live.hub.settings, "slow_commit_s", 0.0)  # every commit slow: batches go to the thread
+    zero = (await a.command("incident.create", command_id="zero", description="commits on the loop"))["value"]["incident_id"]
     monkeypatch.setattr(store, "_statements", failing)
     a.send_together([("one", "incident.create", {"description": "first"}),
                      ("one-more", "incident.create", {"description": "first too"})])  # fmt: skip
@@ -336,15 +350,15 @@ async def test_a_batch_prepared_while_a_failing_write_runs_fails_with_it_unwritt
     assert await asyncio.to_thread(started.wait, 5)  # in the writer thread: the loop goes on
     monkeypatch.setattr(store, "_statements", counting)
     second = asyncio.create_task(b.command("incident.create", command_id="two", description="second"))
-    while len(live.world.incidents) < 3:  # prepared in the world, waiting for the write in flight
+    while len(live.world.incidents) < 4:  # prepared in the world, waiting for the write in flight
         await asyncio.sleep(0.01)
     release.set()
     assert [r["error"]["code"] for r in (await first).values()] == ["internal", "internal"]
     assert (await second)["error"]["code"] == "internal"
-    assert live.world.incidents == {} and live.world.seq == 0 and store.events_after(0) == []
+    assert list(live.world.incidents) == [zero] and live.world.seq == 1 and store.events_after(1) == []
     assert written == []
     again = await b.command("incident.create", command_id="two", description="second")
-    assert again["ok"] and live.world.seq == 1
-    await a.until_seq(1)
-    assert [e["seq"] for e in a.events] == [1] and a.events[0]["caused_by"] == "two"
+    assert again["ok"] and live.world.seq == 2
+    await a.until_seq(2)
+    assert [e["seq"] for e in a.events] == [1, 2] and a.events[1]["caused_by"] == "two"
     await a.close(), await b.close()

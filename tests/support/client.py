@@ -74,7 +74,7 @@ class Client:
 
     def send_together(self, commands: list[tuple[str, str, dict[str, Any]]]) -> None:
         """Several `(command_id, name, args)` frames in one write: they arrive in one read, so
-        the server prepares them into one batch (which its writer thread commits)."""
+        the server prepares them into one batch."""
         protocol = self.connection.protocol
         for command_id, name, args in commands:
             frame = {"type": "command", "command_id": command_id, "name": name, "args": args}
