@@ -14,10 +14,10 @@ reads every field in one C call and passes them to the class, so its `__init__` 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from inspect import signature
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
 _FACTORY = object()  # a parameter left to its default factory
@@ -42,6 +42,7 @@ def replace(record: T, /, **changes: Any) -> T:
     return kind(**values)
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))  # type checkers see a frozen dataclass
 def record(cls: type[T]) -> type[T]:
     """`@dataclass(frozen=True, slots=True)` with the faster `__init__` (the module's docstring).
     The same parameters, defaults, factories and `__post_init__`; a class this does not cover
