@@ -8,7 +8,7 @@ that commit: every outgoing frame is an action released, in arrival order, after
 followed has been written. So `seq` is gap-free, every session sees one order, and a `hello`
 joins the broadcast at one consistent point. A batch commits on the loop, as a bare server
 would, while commits are quick; on a database this server alone writes (SQLite), a commit
-that held the loop too long sends the next batches of several commands to a writer thread,
+that held the loop too long sends the next batches to a writer thread,
 which commits each while the loop goes on preparing the next, whose frames wait in turn; if
 a write fails, the batch prepared on top of it fails with it, unwritten.
 
@@ -168,9 +168,8 @@ class Hub:
         runner.reloaded.append(lambda: self.snapshot.rebuild(self.runner.world))
         self._batch = _Batch()
         self._flush_scheduled = False
-        # On a database this server alone writes, once a commit was slow, a batch of several
-        # commands is written by this thread while the loop prepares the next batch; one write
-        # is in flight at a time.
+        # On a database this server alone writes, once a commit was slow, each batch is written
+        # by this thread while the loop prepares the next; one write is in flight at a time.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hurrinet-writer")
         self._writing: asyncio.Future[float] | None = None
         self._commits_in_thread = False
@@ -552,15 +551,16 @@ class Hub:
         again for every row it steps, while the loop runs) and cost the durable rate 10-15 %
         (docs/performance.md). With other servers sharing the database it always commits
         here, under the write lock its batch took when it opened. On a database this server
-        alone writes, once a commit here took longer than `slow_commit_s` (a slow disk), a
-        batch of several commands goes to the writer thread instead, which commits it while
-        the loop serves the sessions and prepares the next batch (that batch and every frame
-        after this one wait for it: `_written` flushes again), until a write there is as quick."""
+        alone writes, once a commit here took longer than `slow_commit_s` (a slow disk), each
+        batch goes to the writer thread instead, a lone command's too (beside a slow fsync its
+        two thread wake-ups are small), which commits it while the loop serves the sessions
+        and prepares the next batch (that batch and every frame after this one wait for it:
+        `_written` flushes again), until a write there is as quick."""
         self._flush_scheduled = False
         if self._writing is not None:
             return
         batch, self._batch = self._batch, _Batch()
-        if self._commits_in_thread and len(batch.prepared) > 1 and not self.runner.in_batch and _loop_running():
+        if self._commits_in_thread and batch.prepared and not self.runner.in_batch and _loop_running():
             rows = self.runner.rows(batch.prepared)
             self._writing = asyncio.get_running_loop().run_in_executor(self._writer, _timed, self.runner.store.write, rows)
             self._writing.add_done_callback(lambda done: self._written(batch, done))
