@@ -91,8 +91,11 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
             runner.store.engine.dispose()
             raise
         hub = Hub(runner, Accounts(runner.store.engine), delivery)
-        # Frozen before the collector is back on: its first pass would otherwise scan every
-        # object the load made, held since the collector went off (25-35 ms of each start).
+        # What start-up keeps lives all shift: frozen out of the cyclic collector, which would
+        # otherwise scan it on its first pass after this (25-35 ms of each start) and on every
+        # full collection (about 70 ms at 10k incidents, a stall of every session each time).
+        # Entities are acyclic, so those replaced later are still freed by their count. No
+        # collection first: after a load with the collector off it found 288 objects to free.
         gc.freeze()
     finally:
         gc.enable()
@@ -145,13 +148,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
 def _return_freed_memory() -> None:
     """Loading the world frees far more than it keeps (rows, JSON, SQLAlchemy's caches); glibc
     keeps freed heap for reuse, so hand it back once, after start-up, instead of holding it
-    all shift. What start-up keeps is then frozen out of the cyclic collector: a full
-    collection over a 10k-incident world took about 70 ms, a stall of every session each time
-    it ran (entities are acyclic, so those replaced later are still freed by their count).
-    No collection first: after a load with the collector off it found nothing to free at 10k
-    incidents (measured), so it only cost 60 ms of the start; a cycle left by start-up, if
-    any, stays until `running` ends."""
-    gc.freeze()
+    all shift."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
