@@ -29,7 +29,7 @@ from server.domain.errors import BadRequest, DomainError, Forbidden, UnknownComm
 from server.domain.roles import check_allowed, check_own_unit
 from server.domain.world import SYSTEM, Actor, AlertRequest, Change, World
 from server.storage.archive import Archive, default_url
-from server.storage.store import Store, Touched, WriteSet, user_key
+from server.storage.store import Staged, Store, Touched, WriteSet, user_key
 
 log = logging.getLogger(__name__)
 
@@ -323,9 +323,22 @@ class CommandRunner:
         return Prepared(outcome, rows)
 
     # --- commit -------------------------------------------------------------------------------
+    def stage(self, batch: list[Prepared]) -> Staged | None:
+        """Write the batch in a transaction of its own (only outside a batch: `in_batch` is
+        False), left for the caller to commit, in another thread if it likes, and then to call
+        `committed` or `failed`. None if the write failed: the batch failed and the world was
+        reloaded."""
+        assert self._batch is None, "a batch that holds the write lock commits with `commit`"
+        rows = self.rows(batch)
+        try:
+            return self.store.stage(rows)
+        except Exception as error:
+            self.failed(batch, error)
+            return None
+
     def commit(self, batch: list[Prepared]) -> bool:
-        """Write the batch in its transaction and commit; False (and the world reloaded) if
-        that failed."""
+        """Write the batch in its transaction and commit, here; False (and the world reloaded)
+        if that failed."""
         rows = self.rows(batch)
         conn, self._batch = self._batch, None
         try:

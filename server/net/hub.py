@@ -59,7 +59,7 @@ from server.net import frames
 from server.net.accounts import Accounts, User, token_hash
 from server.net.alerts import Delivery, SimulatedDelivery
 from server.net.throttle import LoginThrottle
-from server.storage.store import WriteSet
+from server.storage.store import Staged, WriteSet
 
 log = logging.getLogger("hurrinet.hub")
 
@@ -90,9 +90,9 @@ class HubSettings:
     stall_bytes: int = 256 * 1024
     stall_s: float = 30.0
     snapshot_window: int = 2  # snapshot parts in flight before the client acknowledges
-    # A commit on the loop that took longer than this (a slow disk) sends the next batches to
-    # the writer thread, so the loop goes on serving while they are written; a write there as
-    # quick brings them back (see `Hub.flush`).
+    # A commit on the loop that took longer than this (a slow disk) sends the next batches'
+    # commits to the writer thread, a lone command's too, so the loop goes on serving while
+    # the disk works; a commit there as quick brings lone commands back (see `Hub.flush`).
     slow_commit_s: float = 0.010
 
 
@@ -168,11 +168,11 @@ class Hub:
         runner.reloaded.append(lambda: self.snapshot.rebuild(self.runner.world))
         self._batch = _Batch()
         self._flush_scheduled = False
-        # On a database this server alone writes, once a commit was slow, each batch is written
-        # by this thread while the loop prepares the next; one write is in flight at a time.
+        # On a database this server alone writes, this thread commits batches (their fsync)
+        # while the loop serves and prepares the next; one commit is in flight at a time.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hurrinet-writer")
-        self._writing: asyncio.Future[float] | None = None
-        self._commits_in_thread = False
+        self._writing: asyncio.Future[None] | None = None
+        self._commits_slow = False
         # While a batch is released: each session's frames, and who was answered (`_gathering`).
         self._gathered: dict[Session, list[bytes]] | None = None
         self._answered: list[Session] = []
@@ -545,42 +545,66 @@ class Hub:
 
     def flush(self) -> None:
         """Commit everything prepared since the last flush in one transaction, then release
-        the frames that waited for it, in order. The commit runs here, on the loop, as a bare
-        server's would: a batch of ten commits in about 1 ms. In a writer thread the same
-        write took two to three times as long (its driver gives the GIL back and waits for it
-        again for every row it steps, while the loop runs) and cost the durable rate 10-15 %
-        (docs/performance.md). With other servers sharing the database it always commits
-        here, under the write lock its batch took when it opened. On a database this server
-        alone writes, once a commit here took longer than `slow_commit_s` (a slow disk), each
-        batch goes to the writer thread instead, a lone command's too (beside a slow fsync its
-        two thread wake-ups are small), which commits it while the loop serves the sessions
-        and prepares the next batch (that batch and every frame after this one wait for it:
-        `_written` flushes again), until a write there is as quick."""
+        the frames that waited for it, in order.
+
+        On a database this server alone writes, a batch of several commands (the loop is
+        busy) has its rows written here, on the loop, and its commit (the WAL's write and
+        fsync, about half of the write, with the GIL released) runs in the writer thread
+        while the loop reads and prepares the next batch; that batch and every frame after
+        this one wait for it (`_written` flushes again). The rows are not written in the
+        thread: the driver gives the GIL back and takes it again for every row it steps, and
+        each time waited behind the busy loop. A lone command commits here, on the loop, as a
+        bare server's would: the thread's two wake-ups would add more to its answer than the
+        overlap saves (docs/performance.md). Once a commit took longer than `slow_commit_s`
+        (a slow disk), lone commands go to the thread too, until a commit there is quick.
+        With other servers sharing the database every batch commits here, under the write
+        lock it took when it opened; so does one flushed with no loop running (tools)."""
         self._flush_scheduled = False
         if self._writing is not None:
             return
         batch, self._batch = self._batch, _Batch()
-        if self._commits_in_thread and batch.prepared and not self.runner.in_batch and _loop_running():
-            rows = self.runner.rows(batch.prepared)
-            self._writing = asyncio.get_running_loop().run_in_executor(self._writer, _timed, self.runner.store.write, rows)
-            self._writing.add_done_callback(lambda done: self._written(batch, done))
-            return
-        if batch.prepared or self.runner.in_batch:
-            self._commits_in_thread = _timed(self.runner.commit, batch.prepared) > self.settings.slow_commit_s
+        in_thread = len(batch.prepared) > 1 or (self._commits_slow and len(batch.prepared) == 1)
+        if in_thread and not self.runner.in_batch and _loop_running():
+            staged = self.runner.stage(batch.prepared)
+            if staged is not None:
+                loop = asyncio.get_running_loop()
+                self._writing = loop.create_future()
+                self._writer.submit(self._commit, loop, staged, batch)
+                return
+        elif batch.prepared or self.runner.in_batch:
+            started = time.perf_counter()
+            self.runner.commit(batch.prepared)
+            self._commits_slow = time.perf_counter() - started > self.settings.slow_commit_s
         self._release_batch(batch)
 
-    def _written(self, batch: _Batch, done: asyncio.Future[float]) -> None:
-        self._writing = None
-        error = done.exception() if not done.cancelled() else asyncio.CancelledError()
-        if error is None:
-            self._commits_in_thread = done.result() > self.settings.slow_commit_s
-            self.runner.committed(batch.prepared)
-        else:
-            # What was prepared meanwhile stood on the failed batch: it fails too, unwritten.
-            after, self._batch = self._batch, _Batch()
-            self.runner.failed(batch.prepared + after.prepared, error)
-            batch.actions += after.actions
-        self._release_batch(batch)
+    def _commit(self, loop: asyncio.AbstractEventLoop, staged: Staged, batch: _Batch) -> None:
+        """In the writer thread. It hands the outcome to the loop itself: through
+        `run_in_executor` the loop would learn of it one turn later, behind a turn's frames."""
+        error: BaseException | None = None
+        started = time.perf_counter()
+        try:
+            staged.commit()
+        except BaseException as failure:  # whatever it is, the loop must hear of it
+            error = failure
+        took = time.perf_counter() - started
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits for the answers
+            loop.call_soon_threadsafe(self._written, batch, error, took)
+
+    def _written(self, batch: _Batch, error: BaseException | None, took: float) -> None:
+        writing, self._writing = self._writing, None
+        try:
+            if error is None:
+                self._commits_slow = took > self.settings.slow_commit_s
+                self.runner.committed(batch.prepared)
+            else:
+                # What was prepared meanwhile stood on the failed batch: it fails too, unwritten.
+                after, self._batch = self._batch, _Batch()
+                self.runner.failed(batch.prepared + after.prepared, error)
+                batch.actions += after.actions
+            self._release_batch(batch)
+        finally:
+            if writing is not None:
+                writing.set_result(None)  # `settle` goes on
         if self._batch.prepared or self._batch.actions:
             self._schedule_flush()
 
@@ -738,13 +762,6 @@ class Hub:
             *(s.connection.close(CLOSE_SHUTDOWN, "server shutting down; reconnect and resume") for s in self.sessions),
             return_exceptions=True,
         )
-
-
-def _timed(work: Callable[..., object], *args: Any) -> float:
-    """Seconds `work(*args)` took."""
-    started = time.perf_counter()
-    work(*args)
-    return time.perf_counter() - started
 
 
 def _loop_running() -> bool:

@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from server.storage.database import checkpoint
 
 log = logging.getLogger("hurrinet.server")
 WARM_UP_AFTER_S = 5.0  # after start, when the reconnecting positions have joined
+GIL_SWITCH_INTERVAL_S = 0.0005  # Python's default is 0.005
 MAX_MESSAGE_BYTES = 1024 * 1024  # larger frames close the connection; 64 KiB–1 MiB get bad_request
 
 
@@ -124,6 +126,11 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
     stop_warming = _warm_up()
     log.info("listening on %s:%s, database %s, acknowledgement links under %s%s", settings.host,
              server.sockets[0].getsockname()[1], settings.database.split("://")[0], links.base_url, PREFIX)  # fmt: skip
+    # The hub's writer thread commits each batch with the GIL released and needs it back only
+    # to say it is done; by default it waits up to 5 ms for the busy loop to hand it over, and
+    # the batch's answers with it (docs/performance.md: the durable rate, 0.5 against 5 ms).
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     try:
         yield Running(hub, server, archiver)
     finally:
@@ -142,6 +149,7 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
         runner.archive.dispose()
         gc.unfreeze()  # what start-up froze may be garbage now (a process that serves again, tests)
         stop_warming()
+        sys.setswitchinterval(switch_interval)
         log.info("stopped; WAL checkpointed")
 
 

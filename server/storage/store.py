@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect, Engine
@@ -339,6 +339,56 @@ class StoredResult:
     result: dict[str, Any]
 
 
+class Staged(Protocol):
+    """A transaction with its rows written, to be committed or rolled back, from one thread at
+    a time (not necessarily the one that wrote them)."""
+
+    def commit(self) -> None:
+        """Commit (rolled back if that fails, and raises)."""
+
+    def rollback(self) -> None: ...
+
+
+class _ConnectionTransaction:
+    """A transaction on one of SQLAlchemy's connections."""
+
+    def __init__(self, conn: Connection, rows: WriteSet) -> None:
+        self.conn, self.rows = conn, rows
+
+    def commit(self) -> None:
+        try:
+            if self.rows.inserts.get("event") and self.conn.dialect.name == "postgresql":  # wake the other servers
+                self.conn.execute(sa.text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+            self.conn.commit()
+        finally:
+            self.conn.close()  # rolls back what did not commit
+
+    def rollback(self) -> None:
+        Store.abort(self.conn)
+
+
+class _DriverTransaction:
+    """A transaction on the driver's own connection, bypassing SQLAlchemy (`Store.stage`)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw, self.cursor = raw, raw.cursor()
+
+    def commit(self) -> None:
+        try:
+            self.cursor.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+        self.raw.close()  # back to the pool
+
+    def rollback(self) -> None:
+        try:
+            self.cursor.execute("ROLLBACK")
+        except Exception:  # the connection itself failed: the pool must not hand it out again
+            self.raw.invalidate()
+        self.raw.close()
+
+
 class Store:
     """Owns the engine's use: one instance per server process."""
 
@@ -606,11 +656,10 @@ class Store:
         servers when it appended events."""
         try:
             self._write(conn, rows)
-            if rows.inserts.get("event") and conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-            conn.commit()
-        finally:
-            conn.close()
+        except BaseException:
+            conn.close()  # rolls the transaction back
+            raise
+        _ConnectionTransaction(conn, rows).commit()
 
     @staticmethod
     def abort(conn: Connection) -> None:
@@ -620,29 +669,39 @@ class Store:
             conn.close()
 
     def write(self, rows: WriteSet) -> None:
-        """One transaction (one fsync) for everything in `rows`: several commands may share it.
-        On SQLite, rows without deletions (every command's) go straight to the driver's
-        connection: SQLAlchemy's connection, transaction and execution of each statement were
-        a quarter of a batch's write, which the answers of the next batch wait for."""
+        """One transaction (one fsync) for everything in `rows`: several commands may share it."""
+        self.stage(rows).commit()
+
+    def stage(self, rows: WriteSet) -> Staged:
+        """Write `rows` in a transaction of their own, left for the caller to commit. Writing
+        the rows is all CPU (the driver steps each one); the commit is the WAL's write and
+        fsync, which holds no GIL, so the hub runs it in its writer thread while the loop goes
+        on. Nothing else may write through the store until it has run. A failed write is
+        rolled back here and raises. On SQLite, rows without deletions (every command's) go
+        straight to the driver's connection: SQLAlchemy's connection, transaction and
+        execution of each statement were a quarter of a batch's write."""
         if self.shared or any(rows.deletes.values()):
-            self.commit(self.begin(), rows)
-            return
+            conn = self.begin()
+            try:
+                self._write(conn, rows)
+            except BaseException:
+                self.abort(conn)
+                raise
+            return _ConnectionTransaction(conn, rows)
         raw = self.engine.raw_connection()  # the pragmas of `database._sqlite_pragmas` are set on it
         try:
-            cursor = raw.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, params in self._statements(self.engine.dialect, rows):
-                    cursor.executemany(sql, params)
-                cursor.execute("COMMIT")
-            except BaseException:
-                try:
-                    cursor.execute("ROLLBACK")
-                except Exception:  # the connection itself failed: the pool must not hand it out again
-                    raw.invalidate()
-                raise
-        finally:
-            raw.close()  # back to the pool
+            raw.cursor().execute("BEGIN IMMEDIATE")
+        except BaseException:
+            raw.close()
+            raise
+        staged = _DriverTransaction(raw)
+        try:
+            for sql, params in self._statements(self.engine.dialect, rows):
+                staged.cursor.executemany(sql, params)
+        except BaseException:
+            staged.rollback()
+            raise
+        return staged
 
     def _statements(self, dialect: Dialect, rows: WriteSet) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
         """Every statement of a batch's rows, tables in foreign-key order (its deletions aside)."""

@@ -288,76 +288,137 @@ async def test_a_failed_commit_sends_nothing_it_held_and_the_resend_applies_once
     await a.close(), await b.close()
 
 
+class _Recorded:
+    """A staged batch that records which thread wrote its rows and which committed it; while
+    `hold` is set its commit waits for `release` (a long fsync), then commits, or rolls back
+    and fails if `fail` is set."""
+
+    def __init__(self, staged, ids, hold: bool, fail: bool, started, release) -> None:
+        self.staged, self.ids, self.hold, self.fail = staged, ids, hold, fail
+        self.started, self.release = started, release
+        self.wrote, self.committed = threading.current_thread().name, ""
+
+    def commit(self) -> None:
+        self.committed = threading.current_thread().name
+        if self.hold:
+            self.started.set()
+            assert self.release.wait(5)
+        if self.fail:
+            self.staged.rollback()
+            raise OSError("disk full")
+        self.staged.commit()
+
+    def rollback(self) -> None:
+        self.staged.rollback()
+
+
+class _Commits:
+    """Every batch the store writes (`Store.stage`), recorded; `hold_next` holds the next one's
+    commit until `release` is set (and makes it fail if `fail`)."""
+
+    def __init__(self, monkeypatch, store) -> None:
+        self.batches: list[_Recorded] = []
+        self.started, self.release = threading.Event(), threading.Event()
+        self._hold = self._fail = False
+        real_stage = store.stage
+
+        def stage(rows):
+            ids = [r["command_id"] for r in rows.inserts["command_result"]]
+            recorded = _Recorded(real_stage(rows), ids, self._hold, self._fail, self.started, self.release)
+            self._hold = self._fail = False
+            self.batches.append(recorded)
+            return recorded
+
+        monkeypatch.setattr(store, "stage", stage)
+
+    def hold_next(self, fail: bool = False) -> None:
+        self._hold, self._fail = True, fail
+
+    def threads(self) -> list[tuple[list[str], str, str]]:
+        return [(b.ids, b.wrote, b.committed) for b in self.batches]
+
+
+MAIN, WRITER = threading.main_thread().name, "hurrinet-writer_0"
+
+
 @pytest.mark.sqlite_only  # PostgreSQL is shared: its batches commit on the loop, under the lock
-async def test_batches_commit_on_the_loop_until_a_commit_is_slow_then_in_the_writer_thread(live, monkeypatch):
-    """A commit on the loop is the quickest while the disk is; once one held the loop longer
-    than `slow_commit_s`, batches are written in the writer thread while the loop goes on,
-    until a write there is quick again."""
+async def test_a_batch_of_several_commits_in_the_writer_thread_while_the_loop_goes_on(live, monkeypatch):
+    """Commands that come together have their rows written on the loop and their commit (the
+    fsync) run in the writer thread: meanwhile the loop reads and prepares the next command,
+    whose answer and events wait, as the first ones' do, for their commits."""
     a = await Client.open(live.port, live.tokens["dispatcher"])
-    store, settings = live.hub.runner.store, live.hub.settings
-    real_write, threads = store._statements, []
+    b = await Client.open(live.port, live.tokens["supervisor"])
+    commits = _Commits(monkeypatch, live.hub.runner.store)
+    monkeypatch.setattr(live.hub.settings, "slow_commit_s", 60.0)  # the held commit is not a slow disk
+    commits.hold_next()
+    a.send_together([("one", "incident.create", {"description": "first"}),
+                     ("one-more", "incident.create", {"description": "first too"})])  # fmt: skip
+    first = asyncio.create_task(a.results(["one", "one-more"]))
+    assert await asyncio.to_thread(commits.started.wait, 5)
+    second = asyncio.create_task(b.command("incident.create", command_id="two", description="second"))
+    while len(live.world.incidents) < 3:  # the loop went on: prepared in the world, unanswered
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    assert not first.done() and not second.done() and a.events == [] and b.events == []
+    assert live.hub.runner.store.events_after(0) == []  # nothing committed yet
+    commits.release.set()
+    assert all(r["ok"] for r in (await first).values()) and (await second)["ok"]
+    # "two" came alone, after the thread's commit: it committed on the loop
+    assert commits.threads() == [(["one", "one-more"], MAIN, WRITER), (["two"], MAIN, MAIN)]
+    await a.until_seq(3), await b.until_seq(3)
+    assert [e["caused_by"] for e in a.events] == [e["caused_by"] for e in b.events] == ["one", "one-more", "two"]
+    assert [e["seq"] for e in live.hub.runner.store.events_after(0)] == [1, 2, 3]
+    await a.close(), await b.close()
 
-    def recording(dialect, rows):
-        threads.append((threading.current_thread().name, len(rows.inserts["command_result"])))
-        return real_write(dialect, rows)
 
-    async def together(tag: str) -> None:
-        a.send_together([(f"{tag}-{n}", "incident.create", {"description": f"{tag} {n}"}) for n in range(3)])
-        assert all(r["ok"] for r in (await a.results([f"{tag}-{n}" for n in range(3)])).values())
+@pytest.mark.sqlite_only  # PostgreSQL is shared: its batches commit on the loop, under the lock
+async def test_lone_commands_commit_on_the_loop_until_a_commit_is_slow_then_in_the_writer_thread(live, monkeypatch):
+    """A lone command commits on the loop while the disk is quick; once a commit held the
+    loop longer than `slow_commit_s`, lone commands commit in the writer thread too, until a
+    commit there is quick again."""
+    a = await Client.open(live.port, live.tokens["dispatcher"])
+    commits, settings = _Commits(monkeypatch, live.hub.runner.store), live.hub.settings
 
-    monkeypatch.setattr(store, "_statements", recording)
+    async def alone(command_id: str) -> None:
+        assert (await a.command("incident.create", command_id=command_id, description=command_id))["ok"]
+
     monkeypatch.setattr(settings, "slow_commit_s", 60.0)  # no commit here is slow
-    assert (await a.command("incident.create", description="alone"))["ok"]
-    await together("quick")
+    await alone("quick")
     monkeypatch.setattr(settings, "slow_commit_s", 0.0)  # every commit is slow
-    assert (await a.command("incident.create", description="alone, slow"))["ok"]
-    assert (await a.command("incident.create", description="alone after a slow one"))["ok"]
+    await alone("slow")
+    await alone("after a slow one")
     monkeypatch.setattr(settings, "slow_commit_s", 60.0)  # the disk is quick again
-    await together("after a slow one")  # in the thread, which finds its write quick
-    await together("quick again")
-    main, writer = threading.main_thread().name, "hurrinet-writer_0"
-    assert threads == [(main, 1), (main, 3), (main, 1), (writer, 1), (writer, 3), (main, 3)]
-    assert len(live.world.incidents) == 12
+    await alone("quick in the thread")
+    await alone("quick again")
+    assert commits.threads() == [(["quick"], MAIN, MAIN), (["slow"], MAIN, MAIN), (["after a slow one"], MAIN, WRITER),
+                                 (["quick in the thread"], MAIN, WRITER), (["quick again"], MAIN, MAIN)]  # fmt: skip
+    assert len(live.world.incidents) == 5 and len(live.hub.runner.store.events_after(0)) == 5
     await a.close()
 
 
 @pytest.mark.sqlite_only  # PostgreSQL is shared: its batches commit on the loop, under the lock
-async def test_a_batch_prepared_while_a_failing_write_runs_fails_with_it_unwritten(live, monkeypatch):
-    """On a database this server alone writes, once commits are slow, a batch of several
-    commands is committed by the writer thread while the loop prepares the next; that batch
-    stood on the one being written, so when the write fails it fails too: answered internal,
-    never written, nothing of either sent."""
+async def test_a_batch_prepared_while_a_failing_commit_runs_fails_with_it_unwritten(live, monkeypatch):
+    """A batch prepared while the one before it is committed in the writer thread stood on
+    it: when that commit fails, both are answered internal, neither is written nor sent, and
+    the world is what the database holds."""
     a = await Client.open(live.port, live.tokens["dispatcher"])
     b = await Client.open(live.port, live.tokens["supervisor"])
+    zero = (await a.command("incident.create", command_id="zero", description="committed"))["value"]["incident_id"]
     store = live.hub.runner.store
-    real_write, written = store._statements, []
-    started, release = threading.Event(), threading.Event()
-
-    def failing(dialect, rows):
-        started.set()
-        release.wait(5)
-        raise OSError("disk full")
-
-    def counting(dialect, rows):
-        written.append(rows)
-        return real_write(dialect, rows)
-
-    monkeypatch.setattr(live.hub.settings, "slow_commit_s", 0.0)  # every commit slow: batches go to the thread
-    zero = (await a.command("incident.create", command_id="zero", description="commits on the loop"))["value"]["incident_id"]
-    monkeypatch.setattr(store, "_statements", failing)
+    commits = _Commits(monkeypatch, store)
+    commits.hold_next(fail=True)
     a.send_together([("one", "incident.create", {"description": "first"}),
                      ("one-more", "incident.create", {"description": "first too"})])  # fmt: skip
     first = asyncio.create_task(a.results(["one", "one-more"]))
-    assert await asyncio.to_thread(started.wait, 5)  # in the writer thread: the loop goes on
-    monkeypatch.setattr(store, "_statements", counting)
+    assert await asyncio.to_thread(commits.started.wait, 5)  # in the writer thread: the loop goes on
     second = asyncio.create_task(b.command("incident.create", command_id="two", description="second"))
-    while len(live.world.incidents) < 4:  # prepared in the world, waiting for the write in flight
+    while len(live.world.incidents) < 4:  # prepared in the world, waiting for the commit in flight
         await asyncio.sleep(0.01)
-    release.set()
+    commits.release.set()
     assert [r["error"]["code"] for r in (await first).values()] == ["internal", "internal"]
     assert (await second)["error"]["code"] == "internal"
     assert list(live.world.incidents) == [zero] and live.world.seq == 1 and store.events_after(1) == []
-    assert written == []
+    assert commits.threads() == [(["one", "one-more"], MAIN, WRITER)]  # "two" was never written
     again = await b.command("incident.create", command_id="two", description="second")
     assert again["ok"] and live.world.seq == 2
     await a.until_seq(2)
