@@ -654,12 +654,15 @@ class Store:
     def commit(self, conn: Connection, rows: WriteSet) -> None:
         """Write `rows` in the batch's transaction and commit it (one fsync), waking the other
         servers when it appended events."""
+        self._staged_in(conn, rows).commit()
+
+    def _staged_in(self, conn: Connection, rows: WriteSet) -> _ConnectionTransaction:
         try:
             self._write(conn, rows)
         except BaseException:
-            conn.close()  # rolls the transaction back
+            self.abort(conn)
             raise
-        _ConnectionTransaction(conn, rows).commit()
+        return _ConnectionTransaction(conn, rows)
 
     @staticmethod
     def abort(conn: Connection) -> None:
@@ -681,13 +684,7 @@ class Store:
         straight to the driver's connection: SQLAlchemy's connection, transaction and
         execution of each statement were a quarter of a batch's write."""
         if self.shared or any(rows.deletes.values()):
-            conn = self.begin()
-            try:
-                self._write(conn, rows)
-            except BaseException:
-                self.abort(conn)
-                raise
-            return _ConnectionTransaction(conn, rows)
+            return self._staged_in(self.begin(), rows)
         raw = self.engine.raw_connection()  # the pragmas of `database._sqlite_pragmas` are set on it
         try:
             raw.cursor().execute("BEGIN IMMEDIATE")
