@@ -6,11 +6,11 @@ loop comes round again shares one transaction and one fsync (group commit). Noth
 produced — its result, its events, an answer that read its state — leaves the server before
 that commit: every outgoing frame is an action released, in arrival order, after the batch it
 followed has been written. So `seq` is gap-free, every session sees one order, and a `hello`
-joins the broadcast at one consistent point. A batch commits on the loop, as a bare server
-would, while commits are quick; on a database this server alone writes (SQLite), a commit
-that held the loop too long sends the next batches to a writer thread,
-which commits each while the loop goes on preparing the next, whose frames wait in turn; if
-a write fails, the batch prepared on top of it fails with it, unwritten.
+joins the broadcast at one consistent point. On a database this server alone writes (SQLite),
+a batch of several commands has its rows written on the loop and its commit (the fsync) run
+by a writer thread while the loop goes on preparing the next batch, whose frames wait in
+turn; if that commit fails, the batch prepared on top of it fails with it, unwritten. A lone
+command commits on the loop, as a bare server would, unless the disk turned slow.
 
 Several servers may share one database (docs/cluster.md): a batch's transaction takes the
 database's write lock when it opens and first applies, and sends, what the others committed
@@ -563,8 +563,8 @@ class Hub:
         if self._writing is not None:
             return
         batch, self._batch = self._batch, _Batch()
-        in_thread = len(batch.prepared) > 1 or (self._commits_slow and len(batch.prepared) == 1)
-        if in_thread and not self.runner.in_batch and _loop_running():
+        commands = len(batch.prepared)
+        if (commands > 1 or (commands == 1 and self._commits_slow)) and not self.runner.in_batch and _loop_running():
             staged = self.runner.stage(batch.prepared)
             if staged is not None:
                 loop = asyncio.get_running_loop()
